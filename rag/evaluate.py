@@ -1,0 +1,156 @@
+"""Retrieval quality: ``python -m rag.evaluate --help``.
+
+Query files are JSON lines, one query each, a format other evaluations reuse::
+
+    {"question": "my kid has had diarrhea for weeks, why?", "relevant": ["<record id>", ...]}
+
+Without ``--queries`` every indexed record is queried with its own MedQuAD question (held out:
+passages are titled by focus and question type, never by the question text). Prints JSON with
+recall@1/5/10, hit@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid retrieval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+from rag.index import IndexLoadError
+from rag.retriever import MODES, Retriever, default_index_dir
+
+CONSUMER_QUERIES = Path(__file__).resolve().parent / "queries" / "consumer.jsonl"
+CUTOFFS = (1, 5, 10)
+
+
+def read_queries(path: Path) -> list[dict]:
+    queries = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not row.get("question") or not row.get("relevant"):
+                raise ValueError(f"{path}:{n}: each line needs 'question' and 'relevant'")
+            queries.append(row)
+    return queries
+
+
+def own_question_queries(retriever: Retriever, limit: int = 0, seed: int = 0) -> list[dict]:
+    """Each indexed record queried with its own question; only that record counts as a hit."""
+    questions: dict[str, str] = {}
+    titles = set()
+    for p in retriever.passages:
+        questions.setdefault(p.record_id, p.question)
+        titles.add(p.title.lower())
+    queries = [{"question": q, "relevant": [rid]} for rid, q in questions.items()]
+    # Held out means no query sits in the index verbatim as a title.
+    assert not any(q["question"].lower() in titles for q in queries)
+    if limit and limit < len(queries):
+        queries = random.Random(seed).sample(queries, limit)
+    return queries
+
+
+def score_ranking(ranked: list[str], relevant: set[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k in CUTOFFS:
+        found = len(relevant.intersection(ranked[:k]))
+        out[f"recall@{k}"] = found / len(relevant)
+        out[f"hit@{k}"] = float(found > 0)
+    rr = next((1 / (i + 1) for i, rid in enumerate(ranked[:10]) if rid in relevant), 0.0)
+    out["mrr@10"] = rr
+    dcg = sum(1 / math.log2(i + 2) for i, rid in enumerate(ranked[:10]) if rid in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+    out["ndcg@10"] = dcg / ideal
+    return out
+
+
+def evaluate(retriever: Retriever, queries: list[dict], modes=MODES, batch: int = 256) -> dict:
+    results: dict[str, dict] = {"queries": len(queries)}
+    for mode in modes:
+        start = time.perf_counter()
+        totals: dict[str, float] = {}
+        for i in range(0, len(queries), batch):
+            part = queries[i : i + batch]
+            rankings = retriever.search_many([q["question"] for q in part], k=10, mode=mode)
+            for q, hits in zip(part, rankings, strict=True):
+                scores = score_ranking([h.record_id for h in hits], set(q["relevant"]))
+                for key, value in scores.items():
+                    totals[key] = totals.get(key, 0.0) + value
+        metrics = {key: round(value / len(queries), 4) for key, value in totals.items()}
+        metrics["seconds"] = round(time.perf_counter() - start, 1)
+        results[mode] = metrics
+    return results
+
+
+def plot(results: dict[str, dict], path: Path) -> None:
+    """Side-by-side bars of each metric for each mode and query set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
+    for ax, (name, res) in zip(axes[0], results.items(), strict=True):
+        modes = [m for m in MODES if m in res]
+        width = 0.8 / len(modes)
+        for j, mode in enumerate(modes):
+            xs = [i + j * width for i in range(len(metrics))]
+            ax.bar(xs, [res[mode][m] for m in metrics], width, label=mode)
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(metrics))], metrics)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{name} ({res['queries']} queries)")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rag.evaluate", description=__doc__.split("\n")[0])
+    p.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
+    p.add_argument(
+        "--queries",
+        type=Path,
+        action="append",
+        help="JSONL query file (repeatable); default: MedQuAD's own questions and the "
+        "consumer set rag/queries/consumer.jsonl",
+    )
+    p.add_argument("--limit", type=int, default=0, help="sample N own-question queries (0 = all)")
+    p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    p.add_argument("--plot", type=Path, help="also write a PNG bar chart here")
+    args = p.parse_args(argv)
+    try:
+        retriever = Retriever(args.index)
+        sets: dict[str, list[dict]] = {}
+        if args.queries:
+            for path in args.queries:
+                sets[path.stem] = read_queries(path)
+        else:
+            sets["medquad_own_questions"] = own_question_queries(retriever, args.limit)
+            if CONSUMER_QUERIES.exists():
+                sets["consumer"] = read_queries(CONSUMER_QUERIES)
+    except (IndexLoadError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    known = {p.record_id for p in retriever.passages}
+    results = {}
+    for name, queries in sets.items():
+        missing = sum(1 for q in queries if not known.intersection(q["relevant"]))
+        if missing:
+            print(
+                f"warning: {missing} queries of {name} have no relevant record in this index",
+                file=sys.stderr,
+            )
+        results[name] = evaluate(retriever, queries, args.modes)
+    print(json.dumps(results, indent=2))
+    if args.plot:
+        plot(results, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""End to end through a real server: the /ask API and the chat, driven by gradio_client."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(app_server):
+    return Client(app_server["url"], verbose=False)
+
+
+def test_ask_returns_cited_json(client):
+    res = client.predict("What are the symptoms of glaucoma?", [], api_name="/ask")
+    assert set(res) >= {"answer", "citations", "sources", "unsupported", "safety", "timings"}
+    assert res["safety"] == "ok" and res["answer"] and res["citations"]
+    numbers = {s["number"] for s in res["sources"]}
+    assert set(res["citations"]) <= numbers
+    for s in res["sources"]:
+        assert s["url"].startswith("http") and s["record_id"] and s["title"] and "score" in s
+    assert res["timings"]["retrieve_ms"] > 0 and res["timings"]["ttft_ms"] > 0
+
+
+def test_ask_safety_and_bad_input(client):
+    assert client.predict("my husband can't breathe", [], api_name="/ask")["safety"] == "emergency"
+    assert client.predict("", [], api_name="/ask")["safety"] == "invalid"
+
+
+def test_chat_endpoint_streams_an_answer(client):
+    box, chat, panel = client.predict("How is gout treated?", [], api_name="/chat")
+    assert box == ""
+    assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant"
+    text = chat[-1]["content"]
+    text = text if isinstance(text, str) else " ".join(c.get("text", "") for c in text)
+    assert "[" in text and "mg-card" in panel and "http" in panel

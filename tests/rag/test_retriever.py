@@ -1,0 +1,74 @@
+"""Retrieval on a real small index: modes, deduplication, metrics and the CLIs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag import evaluate, search
+from rag.evaluate import score_ranking
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_modes_find_the_answer(retriever, mode):
+    hits = retriever.search("what are the signs of glaucoma", k=5, mode=mode)
+    assert hits and any(h.focus == "Glaucoma" for h in hits[:3])
+    assert all(h.url.startswith("http") and h.source for h in hits)
+
+
+def test_hits_are_one_per_record_and_sorted(retriever):
+    hits = retriever.search("asthma attack triggers", k=10)
+    ids = [h.record_id for h in hits]
+    assert len(ids) == len(set(ids)) == 10
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_off_topic_question_has_low_similarity(retriever):
+    medical = retriever.search("how is high blood pressure treated", k=1)[0].similarity
+    off_topic = retriever.search("who won the football world cup in 1998", k=1)[0].similarity
+    assert medical > 0.5 > off_topic
+
+
+def test_unknown_words_do_not_break_bm25(retriever):
+    assert retriever.search("zzqxv wvvxq", k=3, mode="bm25") is not None
+
+
+def test_metrics_by_hand():
+    s = score_ranking(["a", "b", "c"], {"b", "z"})
+    assert s["recall@1"] == 0 and s["recall@5"] == 0.5 and s["hit@5"] == 1
+    assert s["mrr@10"] == 0.5
+    assert s["ndcg@10"] == pytest.approx((1 / 1.5849625) / (1 + 1 / 1.5849625))
+
+
+def test_evaluate_cli_prints_all_modes(small_index, tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    rid = json.loads((small_index / "passages.jsonl").read_text().splitlines()[0])["record_id"]
+    queries.write_text(json.dumps({"question": "glaucoma eye pressure", "relevant": [rid]}) + "\n")
+    plot = tmp_path / "plot.png"
+    assert (
+        evaluate.main(["--index", str(small_index), "--queries", str(queries), "--plot", str(plot)])
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)["q"]
+    assert set(out) >= {"dense", "bm25", "hybrid", "queries"}
+    assert set(out["hybrid"]) >= {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"}
+    assert plot.stat().st_size > 1000
+
+
+def test_evaluate_own_questions_beats_chance(small_index, capsys):
+    assert evaluate.main(["--index", str(small_index), "--limit", "60", "--modes", "hybrid"]) == 0
+    res = json.loads(capsys.readouterr().out)["medquad_own_questions"]
+    assert res["hybrid"]["recall@10"] > 0.5
+
+
+def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
+    assert (
+        search.main(["how do you treat gout", "--index", str(small_index), "--json", "--k", "3"])
+        == 0
+    )
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3 and hits[0]["url"].startswith("http")
+    assert search.main(["   ", "--index", str(small_index)]) == 2
+    assert search.main(["gout", "--index", str(tmp_path / "none")]) == 2
+    assert "rag.build_index" in capsys.readouterr().err
