@@ -28,9 +28,11 @@ class BuildConfig:
     source: str | None = None  # MedQuAD folder, zip or URL; None = ../shared copy, else upstream
     out: Path = field(default_factory=default_index_dir)  # index folder to (re)write
     embedder: str = DEFAULT_EMBEDDER  # sentence-transformers model name or path
-    max_tokens: int = 0  # passage budget in embedder tokens; 0 = the embedder's max_seq_length
+    max_tokens: int = (
+        128  # passage budget in embedder tokens, title included (MiniLM trained at 128)
+    )
     faiss: str = "flat"  # "flat" (exact), "hnsw" or "ivf" (approximate, for millions)
-    batch_size: int = 64  # passages embedded per forward pass
+    batch_size: int = 32  # passages embedded per forward pass (larger is slower on 2 cores)
     limit: int = 0  # index only the first N records (0 = all); for quick experiments
 
 
@@ -126,7 +128,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         "--max-tokens",
         type=int,
         default=d.max_tokens,
-        help="passage size in embedder tokens, title included (default: the embedder's limit)",
+        help=f"passage size in embedder tokens, title included (default: {d.max_tokens}; "
+        "0 = the embedder's limit)",
     )
     p.add_argument("--faiss", choices=FAISS_KINDS, default=d.faiss, help="FAISS index type")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="embedding batch size")

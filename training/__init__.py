@@ -1,0 +1,1 @@
+"""MedGround training: data prep, fine-tuning, GGUF export and evaluation."""

