@@ -87,6 +87,22 @@ def make_example(
     }
 
 
+def with_fewer_sources(example: dict, keep: int) -> dict:
+    """The example with the gold passage and only ``keep - 1`` distractors, renumbered."""
+    gold = example["sources"][example["gold"] - 1]
+    distractors = [s for i, s in enumerate(example["sources"], 1) if i != example["gold"]]
+    sources = [gold, *distractors[: max(0, keep - 1)]]
+    # Keep the gold at its original position when it still exists, else last.
+    position = min(example["gold"], len(sources))
+    sources.insert(position - 1, sources.pop(0))
+    return {
+        **example,
+        "sources": sources,
+        "gold": position,
+        "grounded_answer": cite(gold["text"], position),
+    }
+
+
 def plain_messages(example: dict) -> list[dict]:
     return [{"role": "user", "content": example["question"]}]
 

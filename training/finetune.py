@@ -116,27 +116,34 @@ def ensure_chat_template(tokenizer, model_type: str) -> None:
 
 
 def encode(example: dict, fmt: str, tokenizer, max_length: int) -> dict | None:
-    """Prompt tokens masked out of the loss; the answer cut at sentence ends to fit."""
+    """Prompt tokens masked out of the loss. To fit ``max_length``, distractor passages go
+    first (as in the app), then the answer is cut at sentence ends; never the question."""
     from rag.chunking import split_sentences
+    from training.data import with_fewer_sources
 
-    messages, answer = example_turns(example, fmt)
-    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    sentences = split_sentences(answer)
     lead = " " if tokenizer.chat_template == PLAIN_TEMPLATE else ""
-    while sentences:
-        text = lead + " ".join(sentences)
-        answer_ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [
-            tokenizer.eos_token_id
-        ]
-        if len(prompt_ids) + len(answer_ids) <= max_length:
-            return {
-                "input_ids": prompt_ids + answer_ids,
-                "attention_mask": [1] * (len(prompt_ids) + len(answer_ids)),
-                "labels": [-100] * len(prompt_ids) + answer_ids,
-            }
-        sentences.pop()
-    return None  # the prompt alone does not fit
+    counts = range(len(example["sources"]), 0, -1) if fmt == "grounded" else [0]
+    for keep in counts:
+        ex = with_fewer_sources(example, keep) if fmt == "grounded" else example
+        messages, answer = example_turns(ex, fmt)
+        prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        if len(prompt_ids) >= max_length - 8:
+            continue  # not even a short answer fits: drop another passage
+        sentences = split_sentences(answer)
+        while sentences:
+            answer_ids = tokenizer(lead + " ".join(sentences), add_special_tokens=False)[
+                "input_ids"
+            ]
+            answer_ids = answer_ids + [tokenizer.eos_token_id]
+            if len(prompt_ids) + len(answer_ids) <= max_length:
+                return {
+                    "input_ids": prompt_ids + answer_ids,
+                    "attention_mask": [1] * (len(prompt_ids) + len(answer_ids)),
+                    "labels": [-100] * len(prompt_ids) + answer_ids,
+                }
+            sentences.pop()
+    return None  # the question with the gold passage alone does not fit
 
 
 def make_dataset(examples: list[dict], cfg: FinetuneConfig, tokenizer):
