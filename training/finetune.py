@@ -135,7 +135,7 @@ def encode(example: dict, fmt: str, tokenizer, max_length: int) -> dict | None:
             answer_ids = tokenizer(lead + " ".join(sentences), add_special_tokens=False)[
                 "input_ids"
             ]
-            answer_ids = answer_ids + [tokenizer.eos_token_id]
+            answer_ids = [*answer_ids, tokenizer.eos_token_id]
             if len(prompt_ids) + len(answer_ids) <= max_length:
                 return {
                     "input_ids": prompt_ids + answer_ids,
