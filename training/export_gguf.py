@@ -263,24 +263,20 @@ def write_lora_adapter(model_dir: Path, out: Path) -> Path:
     import gguf
     import torch
     from safetensors.torch import load_file
-
-    cfg = json.loads((model_dir / "adapter_config.json").read_text())
-    base_cfg_type = cfg.get("base_model_type")
-    weights = load_file(str(model_dir / "adapter_model.safetensors"))
     from transformers import AutoConfig
 
-    base_config = (
-        AutoConfig.from_pretrained(cfg["base_model_name_or_path"])
-        if base_cfg_type is None and not str(cfg["base_model_name_or_path"]).endswith(".gguf")
-        else None
-    )
-    model_type = base_config.model_type if base_config is not None else "gemma3_text"
-    arch, arch_name = _gguf_arch(model_type)
-    n_blocks = (
-        base_config.num_hidden_layers
-        if hasattr(base_config, "num_hidden_layers")
-        else base_config.n_layer
-    )
+    cfg_path = model_dir / "adapter_config.json"
+    if not cfg_path.exists():
+        raise ExportError(f"{model_dir} holds no LoRA adapter (adapter_config.json)")
+    cfg = json.loads(cfg_path.read_text())
+    base = str(cfg["base_model_name_or_path"])
+    if base.endswith(".gguf"):
+        base_config = AutoConfig.from_pretrained(str(Path(base).parent), gguf_file=Path(base).name)
+    else:
+        base_config = AutoConfig.from_pretrained(base)
+    arch, arch_name = _gguf_arch(base_config.model_type)
+    n_blocks = getattr(base_config, "num_hidden_layers", None) or base_config.n_layer
+    weights = load_file(str(model_dir / "adapter_model.safetensors"))
     name_map = gguf.TensorNameMap(arch, n_blocks)
     writer = gguf.GGUFWriter(str(out), arch_name)
     writer.add_type(gguf.GGUFType.ADAPTER)
@@ -296,10 +292,10 @@ def write_lora_adapter(model_dir: Path, out: Path) -> Path:
         if new is None:
             raise ExportError(f"no GGUF name for adapter tensor {name}")
         suffix = ".lora_a" if ".lora_A." in name else ".lora_b"
+        # A is (rank, in) and B (out, rank) for Linear and, with fan_in_fan_out, GPT-2's Conv1D
+        # alike: exactly llama.cpp's lora_a / lora_b layout.
         data = tensor.to(torch.float32)
-        if model_type == "gpt2":
-            data = data.T if suffix == ".lora_b" else data  # Conv1D: peft stores fan_in_fan_out
-        writer.add_tensor(new.removesuffix(".weight") + ".weight" + suffix, data.numpy())
+        writer.add_tensor(f"{new}{suffix}", data.numpy())
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -78,6 +78,30 @@ def test_export_verifies_and_runs_in_llama_cpp(trained, tmp_path):
     assert isinstance(text, str)
 
 
+def test_lora_adapter_gguf_matches_the_merged_model(trained, tmp_path):
+    import numpy as np
+    from llama_cpp import Llama
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _, base, out = trained
+    base_gguf = export_gguf.write_f16(
+        AutoTokenizer.from_pretrained(base),
+        AutoModelForCausalLM.from_pretrained(base),
+        tmp_path / "base.gguf",
+    )
+    adapter = export_gguf.write_lora_adapter(out / "final", tmp_path / "adapter.gguf")
+    tokenizer, merged = export_gguf.load_model(out / "final", None)
+    ids = tokenizer(export_gguf.VERIFY_PROMPT)["input_ids"]
+    ref = export_gguf.torch_next_logits(merged, ids)
+    llm = Llama(
+        model_path=str(base_gguf), lora_path=str(adapter), n_ctx=128, logits_all=True, verbose=False
+    )
+    llm.eval(ids)
+    got = np.array(llm.scores[len(ids) - 1])[: len(ref)]
+    a, b = ref - ref.mean(), got - got.mean()
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) >= 0.999
+
+
 def test_evaluate_writes_report(trained, tiny_data, tmp_path):
     _, _, out = trained
     assert (
