@@ -30,13 +30,14 @@ NOT_SUPPORTED_NOTE = (
     "\n\n*Sentences marked ⚠️ are not supported by the sources; do not rely on them.*"
 )
 FROM_SOURCES = "\n\n**What the sources say:** "
+_LINE_PREFIX = re.compile(r"^\s*(\[\d+\]|\d+[.)]|[-*#>]+)\s*")
 _FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|the same)\b", re.I)
 
 
 @dataclass
 class PipelineConfig:
     k: int = 5  # passages put in the prompt
-    min_similarity: float = 0.40  # best cosine below this: "not in my sources" (bench/threshold)
+    min_similarity: float = 0.48  # best cosine below: "not in my sources" (bench/thresholds.py)
     max_question_chars: int = 2000  # longer questions are refused with a message, not cut
     min_passage_chars: int = 200  # a trimmed passage shorter than this is dropped instead
     grounding: GroundingConfig = field(default_factory=GroundingConfig)
@@ -80,6 +81,17 @@ def retrieval_query(question: str, history: list[str]) -> str:
     if history and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
         return f"{history[-1]} {question}"
     return question
+
+
+def drop_echoed_titles(text: str, titles: list[str]) -> str:
+    """Small models often repeat a passage heading ("[1] Glaucoma — symptoms"): drop such lines."""
+    known = {" ".join(t.lower().split()) for t in titles}
+    kept = [
+        line
+        for line in text.splitlines()
+        if " ".join(_LINE_PREFIX.sub("", line).lower().rstrip(":").split()) not in known
+    ]
+    return "\n".join(kept).strip()
 
 
 def mostly_non_latin(text: str) -> bool:
@@ -160,13 +172,15 @@ class Pipeline:
             ans.raw_answer += piece
             ans.answer = ans.raw_answer
             yield ans
-        self.finish(ans, [s.text for s in sources])
+        self.finish(ans, sources)
         ans.timings["total_ms"] = round((time.perf_counter() - start) * 1000, 1)
         yield ans
 
-    def finish(self, ans: Answer, passages: list[str]) -> None:
+    def finish(self, ans: Answer, sources: list[Source]) -> None:
         """Check every sentence against the passages and compose the final markdown."""
-        result = self.checker.check(ans.raw_answer, passages)
+        passages = [s.text for s in sources]
+        text = drop_echoed_titles(ans.raw_answer, [s.title for s in sources])
+        result = self.checker.check(text, passages)
         ans.unsupported = result.unsupported
         body = result.markdown()
         if result.support_rate < 0.5:

@@ -162,8 +162,8 @@ def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = 
     def on_export(turns: list):
         if not turns:
             gr.Warning("Nothing to export yet.")
-            return None
-        return export_conversation(turns, export_dir)
+            return gr.skip()
+        return gr.File(value=export_conversation(turns, export_dir), visible=True)
 
     def ask_api(question: str, history: list[str] | None = None) -> dict:
         """Answer one question; returns answer, citations, sources, unsupported, safety, timings."""
@@ -200,7 +200,9 @@ def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = 
                 with gr.Row():
                     export = gr.Button("Export conversation", size="sm", elem_id="export")
                     clear = gr.Button("New conversation", size="sm")
-                files = gr.File(label="Export", file_count="multiple", interactive=False)
+                files = gr.File(
+                    label="Export", file_count="multiple", interactive=False, visible=False
+                )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 panel = gr.HTML(sources_html(None), elem_id="sources")

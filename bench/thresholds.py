@@ -134,14 +134,15 @@ def main() -> None:
             "threshold": round(t, 3),
             "balanced_accuracy": round(acc, 4),
         }
-    combined = np.maximum(
-        cosine / grounding["cosine"]["threshold"], lexical / grounding["overlap"]["threshold"]
-    )
-    grounding["combined"] = {
+    # The app's rule, at the app's thresholds.
+    combined = support_score(cosine, lexical, GroundingConfig())
+    grounding["app_rule"] = {
         "auc": round(auc(combined[labels == 1], combined[labels == 0]), 4),
         "balanced_accuracy_at_1": round(
             ((combined[labels == 1] >= 1).mean() + (combined[labels == 0] < 1).mean()) / 2, 4
         ),
+        "same_focus_negatives_flagged": round(float((combined[2::3] < 1).mean()), 4),
+        "supported_kept": round(float((combined[labels == 1] >= 1).mean()), 4),
     }
 
     in_scope = [q["question"] for q in read_queries(CONSUMER_QUERIES)]

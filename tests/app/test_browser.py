@@ -33,7 +33,8 @@ def page(app_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_server["url"], wait_until="networkidle")
+        page.goto(app_server["url"], wait_until="load")
+        page.wait_for_selector("#question textarea", timeout=60_000)
         yield page
         browser.close()
 
@@ -47,14 +48,15 @@ def test_answer_and_source_cards_render(page):
     assert "not medical advice" in page.inner_text("#disclaimer")
     ask(page, "What are the symptoms of glaucoma?")
     page.wait_for_selector("#sources .mg-card a[href^='http']", timeout=180_000)
+    # The final answer (after the grounding check) carries [n] citations.
     page.wait_for_function(
-        "() => !document.querySelector('#stop')?.offsetParent || "
-        "document.querySelectorAll('#chat .message').length >= 2",
+        "() => { const b = document.querySelectorAll('#chat .bot');"
+        " return b.length > 0 && /\\[\\d+\\]/.test(b[b.length - 1].innerText); }",
         timeout=180_000,
     )
-    page.wait_for_timeout(500)
-    bot = page.locator("#chat .bot").last
-    assert "[" in bot.inner_text()
+    # Cited cards are marked only once the answer is final.
+    page.wait_for_selector("#sources .mg-card.mg-cited", timeout=180_000)
+    assert page.locator("#chat .bot").last.inner_text().strip()
     assert page.locator("#sources .mg-card").count() >= 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
@@ -63,6 +65,10 @@ def test_answer_and_source_cards_render(page):
 def test_html_in_question_is_text_not_code(page):
     payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>gout?'
     ask(page, payload)
-    page.wait_for_timeout(3000)
+    page.wait_for_function(
+        "() => { const u = document.querySelectorAll('#chat .user');"
+        " return u.length > 0 && u[u.length - 1].innerText.includes('<script>'); }",
+        timeout=180_000,
+    )
+    page.wait_for_timeout(2000)
     assert page.evaluate("window.__pwned") is None
-    assert "<script>" in page.locator("#chat .user").last.inner_text()

@@ -104,3 +104,14 @@ def test_concurrent_questions_are_serialised(pipeline):
 def test_config_threshold_is_used(retriever, pipeline):
     strict = Pipeline(retriever, pipeline.model, PipelineConfig(min_similarity=0.99))
     assert strict.ask("What is gout?").low_relevance
+
+
+def test_echoed_passage_titles_are_dropped():
+    from app.pipeline import drop_echoed_titles
+
+    text = (
+        "1. Glaucoma — symptoms\nIt has no early symptoms [1].\n[2] Gout — treatment:\nRest helps."
+    )
+    assert drop_echoed_titles(text, ["Glaucoma — symptoms", "Gout — treatment"]) == (
+        "It has no early symptoms [1].\nRest helps."
+    )
