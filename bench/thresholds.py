@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.grounding import overlap
+from app.grounding import GroundingConfig, overlap, support_score
 from rag.chunking import split_sentences
 from rag.evaluate import CONSUMER_QUERIES, read_queries
 from rag.retriever import Retriever, default_index_dir
