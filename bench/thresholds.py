@@ -141,7 +141,8 @@ def main() -> None:
         "balanced_accuracy_at_1": round(
             ((combined[labels == 1] >= 1).mean() + (combined[labels == 0] < 1).mean()) / 2, 4
         ),
-        "same_focus_negatives_flagged": round(float((combined[2::3] < 1).mean()), 4),
+        "same_focus_negatives_flagged": round(float((combined[1::3] < 1).mean()), 4),
+        "random_negatives_flagged": round(float((combined[2::3] < 1).mean()), 4),
         "supported_kept": round(float((combined[labels == 1] >= 1).mean()), 4),
     }
 
