@@ -161,11 +161,27 @@ class Retriever:
     def search_many(
         self, queries: list[str], k: int = 5, mode: str | None = None
     ) -> list[list[Hit]]:
+        """Top-k records per query; the candidate pool widens until k distinct records appear
+        (one long answer can fill many candidate slots)."""
         mode = mode or self.config.mode
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
-        n = min(max(self.config.candidates, 4 * k), len(self.passages))
+        total = len(self.passages)
+        n = min(max(self.config.candidates, 4 * k), total)
         q = self.embed(queries)
+        results = self._search(queries, q, k, mode, n)
+        short = [i for i, hits in enumerate(results) if len(hits) < k]
+        while short and n < total:
+            n = min(4 * n, total)
+            redo = self._search([queries[i] for i in short], q[short], k, mode, n)
+            for i, hits in zip(short, redo, strict=True):
+                results[i] = hits
+            short = [i for i, hits in zip(short, redo, strict=True) if len(hits) < k]
+        return results
+
+    def _search(
+        self, queries: list[str], q: np.ndarray, k: int, mode: str, n: int
+    ) -> list[list[Hit]]:
         if mode != "bm25":
             dense_scores, dense_ids = self.faiss.search(q, n)
         if mode != "dense":
