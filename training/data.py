@@ -121,6 +121,16 @@ def example_turns(example: dict, fmt: str) -> tuple[list[dict], str]:
     raise ValueError(f"unknown format {fmt!r}: plain or grounded")
 
 
+def prompt_variants(example: dict, fmt: str):
+    """(messages, answer) with every passage first, then with ever fewer distractors, so a
+    caller can take the first that fits its context; plain examples have one variant."""
+    if fmt != "grounded":
+        yield example_turns(example, fmt)
+        return
+    for keep in range(len(example["sources"]), 0, -1):
+        yield example_turns(with_fewer_sources(example, keep), fmt)
+
+
 def build(cfg: DataConfig) -> dict[str, int]:
     records, _ = load_records(cfg.source)
     if cfg.limit:

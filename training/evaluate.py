@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from training.data import example_turns, read_split
+from training.data import read_split
 from training.finetune import FinetuneError, encode, load_base
 
 CITATION = re.compile(r"\[(\d+)\]")
@@ -49,12 +49,9 @@ def generate(
     """Greedy answer; distractor passages are dropped until prompt and answer fit."""
     import torch
 
-    from training.data import with_fewer_sources
+    from training.data import prompt_variants
 
-    counts = range(len(example["sources"]), 0, -1) if fmt == "grounded" else [0]
-    for keep in counts:
-        ex = with_fewer_sources(example, keep) if fmt == "grounded" else example
-        messages, _ = example_turns(ex, fmt)
+    for messages, _ in prompt_variants(example, fmt):
         prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
         if ids["input_ids"].shape[1] + max_new_tokens <= max_length:

@@ -17,7 +17,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.data import example_turns, read_split
+from training.data import read_split
 
 # Chat templates for bases that ship none; both render exactly what app/chat_format.py renders.
 PLAIN_TEMPLATE = (
@@ -119,13 +119,10 @@ def encode(example: dict, fmt: str, tokenizer, max_length: int) -> dict | None:
     """Prompt tokens masked out of the loss. To fit ``max_length``, distractor passages go
     first (as in the app), then the answer is cut at sentence ends; never the question."""
     from rag.chunking import split_sentences
-    from training.data import with_fewer_sources
+    from training.data import prompt_variants
 
     lead = " " if tokenizer.chat_template == PLAIN_TEMPLATE else ""
-    counts = range(len(example["sources"]), 0, -1) if fmt == "grounded" else [0]
-    for keep in counts:
-        ex = with_fewer_sources(example, keep) if fmt == "grounded" else example
-        messages, answer = example_turns(ex, fmt)
+    for messages, answer in prompt_variants(example, fmt):
         prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
         if len(prompt_ids) >= max_length - 8:
