@@ -24,7 +24,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="MedGround: grounded answers to health questions from NIH sources, "
         "with a local GGUF model on the CPU.",
     )
-    p.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
+    p.add_argument(
+        "--index", type=Path, default=default_index_dir(), help="index folder (default: index/medquad)"
+    )
     p.add_argument(
         "--source",
         help="MedQuAD folder, zip or URL to build the index from when it is missing "
