@@ -25,7 +25,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "with a local GGUF model on the CPU.",
     )
     p.add_argument(
-        "--index", type=Path, default=default_index_dir(), help="index folder (default: index/medquad)"
+        "--index",
+        type=Path,
+        default=default_index_dir(),
+        help="index folder (default: index/medquad)",
     )
     p.add_argument(
         "--source",

@@ -17,7 +17,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m rag.search", description="Search MedGround's index of NIH answers."
     )
     p.add_argument("question", help="the question, in your own words")
-    p.add_argument("--index", type=Path, default=default_index_dir(), help="index folder (default: index/medquad)")
+    p.add_argument(
+        "--index",
+        type=Path,
+        default=default_index_dir(),
+        help="index folder (default: index/medquad)",
+    )
     p.add_argument("--k", type=int, default=5, help="number of records to return (default: 5)")
     p.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: dense)")
     p.add_argument("--json", action="store_true", help="print the hits as JSON")
