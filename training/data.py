@@ -61,13 +61,21 @@ def cite(text: str, number: int) -> str:
 
 
 def make_example(
-    record: Record, gold: Passage, pool: list[Passage], rng: random.Random, n_passages: int
+    record: Record,
+    gold: Passage,
+    pool: list[Passage],
+    rng: random.Random,
+    n_passages: int,
+    fallback: list[Passage] = (),
 ) -> dict:
-    distractors: list[Passage] = []
-    while len(distractors) < n_passages - 1 and pool:
-        p = rng.choice(pool)
-        if p.record_id != record.id and p not in distractors:
-            distractors.append(p)
+    """Gold passage among distractors from other records of the same split (topped up from
+    ``fallback`` when the split is too small), shuffled."""
+    others = [p for p in pool if p.record_id != record.id]
+    distractors = rng.sample(others, min(n_passages - 1, len(others)))
+    if len(distractors) < n_passages - 1 and fallback:
+        distractors += rng.sample(
+            list(fallback), min(n_passages - 1 - len(distractors), len(fallback))
+        )
     chosen = [gold, *distractors]
     rng.shuffle(chosen)
     number = chosen.index(gold) + 1
@@ -143,15 +151,18 @@ def build(cfg: DataConfig) -> dict[str, int]:
     splits = split_by_focus(records, cfg)
     cfg.out.mkdir(parents=True, exist_ok=True)
     counts = {}
+    train_pool = [p for r in splits["train"] for p in by_record[r.id]]
     for name in SPLITS:
         rng = random.Random(f"{cfg.seed}-{name}")
-        # Distractors come from the same split, so held-out foci never leak into training.
+        # Distractors come from the same split; held-out splits may borrow training passages
+        # (never the other way round, so no held-out focus reaches training).
         pool = [p for r in splits[name] for p in by_record[r.id]]
+        fallback = train_pool if name != "train" else []
         tmp = cfg.out / f".{name}.jsonl.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             for r in tqdm(splits[name], desc=f"{name} examples", unit="example", mininterval=1):
                 gold = by_record[r.id][0]
-                ex = make_example(r, gold, pool, rng, cfg.passages)
+                ex = make_example(r, gold, pool, rng, cfg.passages, fallback)
                 f.write(json.dumps(ex, ensure_ascii=False) + "\n")
         tmp.replace(cfg.out / f"{name}.jsonl")
         counts[name] = len(splits[name])

@@ -45,3 +45,20 @@ def test_reproducible(tiny_data, small_records, tmp_path):
     finally:
         data.load_records = original
     assert (tmp_path / "test.jsonl").read_text() == (tiny_data / "test.jsonl").read_text()
+
+
+def test_tiny_split_still_gets_distractors(small_records):
+    import random
+
+    from rag.chunking import chunk_record
+    from rag.embedder import load_embedder
+    from training.data import make_example
+
+    tok = load_embedder().tokenizer
+    record, other = small_records[0], small_records[1]
+    own = chunk_record(record, tok, 128)
+    spare = chunk_record(other, tok, 128)
+    ex = make_example(record, own[0], own, random.Random(0), 5, fallback=spare)
+    assert ex["sources"][ex["gold"] - 1]["record_id"] == record.id
+    assert 1 < len(ex["sources"]) <= 5
+    assert sum(s["record_id"] == record.id for s in ex["sources"]) == 1
