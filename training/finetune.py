@@ -98,6 +98,12 @@ def load_base(base: str, method: str = "lora"):
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise FinetuneError(f"could not load base model {base!r}: {first}") from exc
+    if "gguf_file" in kwargs:
+        # transformers dequantizes GGUF weights on load, yet still flags the model as quantized,
+        # which Trainer refuses: what is left is an ordinary float model.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        model.config.__dict__.pop("quantization_config", None)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     ensure_chat_template(tokenizer, model.config.model_type)
