@@ -349,13 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--lora-only", action="store_true", help="write only the adapter as a GGUF LoRA")
     args = p.parse_args(argv)
+    from training.finetune import FinetuneError
+
     try:
         if args.lora_only:
             args.out.mkdir(parents=True, exist_ok=True)
             print(write_lora_adapter(args.model, args.out / "adapter.gguf"))
             return 0
         results = export(args.model, args.out, args.types, args.base, args.tokenizer_gguf)
-    except ExportError as exc:
+    except (ExportError, FinetuneError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for r in results:

@@ -279,6 +279,12 @@ def train(cfg: FinetuneConfig) -> dict:
     final = cfg.out / "final"
     trainer.save_model(str(final))
     tokenizer.save_pretrained(str(final))
+    adapter_cfg = final / "adapter_config.json"
+    if adapter_cfg.exists():
+        # peft records the folder for a GGUF base; export and evaluate need the file itself.
+        meta = json.loads(adapter_cfg.read_text())
+        meta["base_model_name_or_path"] = cfg.base
+        adapter_cfg.write_text(json.dumps(meta, indent=2) + "\n")
     write_metrics(trainer.state.log_history, cfg.out)
     summary = {
         "base": cfg.base,
