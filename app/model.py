@@ -76,29 +76,33 @@ class LocalModel:
 
         self.cfg = cfg
         self.path = resolve_model(cfg.model)
-        try:
-            self.llm = Llama(
-                model_path=str(self.path),
-                n_ctx=cfg.ctx,
-                n_threads=cfg.threads or max(1, (os.cpu_count() or 2)),
-                n_batch=512,
-                seed=cfg.seed,
-                verbose=False,
-            )
-        except ValueError as exc:
-            raise ModelError(f"llama.cpp could not load {self.path}: {exc}") from exc
+        self.llm = self._load(Llama, cfg.ctx)
+        trained = int(self.llm.metadata.get(f"{self.architecture}.context_length", 0) or 0)
+        if trained and cfg.ctx > trained:
+            # GPT-2 knows only 1,024 positions: reload at its size rather than fail or garble.
+            print(f"note: --ctx {cfg.ctx} exceeds the model's trained context; using {trained}")
+            self.llm.close()
+            self.llm = self._load(Llama, trained)
         self.n_ctx = self.llm.n_ctx()
-        trained_ctx = int(self.llm.metadata.get(f"{self.architecture}.context_length", 0) or 0)
-        if trained_ctx and self.n_ctx > trained_ctx:
-            raise ModelError(
-                f"--ctx {self.n_ctx} exceeds the model's trained context of {trained_ctx} tokens"
-            )
         meta = dict(self.llm.metadata)
         meta["_eos_token"] = self._token_text(self.llm.token_eos())
         meta["_bos_token"] = self._token_text(self.llm.token_bos())
         self.formatter = ChatFormatter(meta, cfg.chat_format)
         self.lock = threading.Lock()
         self.size_bytes = self.path.stat().st_size
+
+    def _load(self, llama_class, n_ctx: int):
+        try:
+            return llama_class(
+                model_path=str(self.path),
+                n_ctx=n_ctx,
+                n_threads=self.cfg.threads or max(1, (os.cpu_count() or 2)),
+                n_batch=512,
+                seed=self.cfg.seed,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise ModelError(f"llama.cpp could not load {self.path}: {exc}") from exc
 
     @property
     def architecture(self) -> str:

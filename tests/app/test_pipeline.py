@@ -115,3 +115,8 @@ def test_echoed_passage_titles_are_dropped():
     assert drop_echoed_titles(text, ["Glaucoma — symptoms", "Gout — treatment"]) == (
         "It has no early symptoms [1].\nRest helps."
     )
+
+
+def test_context_is_clamped_to_what_the_model_was_trained_on():
+    model = LocalModel(ModelConfig(ctx=16_384, max_tokens=16))
+    assert model.n_ctx == 8192  # SmolLM2-135M's trained context
