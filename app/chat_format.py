@@ -60,7 +60,13 @@ def render_plain(messages: list[dict]) -> Rendered:
 class ChatFormatter:
     """Turns messages into prompt text for one loaded model."""
 
-    def __init__(self, metadata: dict[str, str], chat_format: str | None = None) -> None:
+    def __init__(
+        self,
+        metadata: dict[str, str],
+        chat_format: str | None = None,
+        bos_token: str = "",
+        eos_token: str = "",
+    ) -> None:
         template = metadata.get("tokenizer.chat_template") or ""
         arch = metadata.get("general.architecture", "unknown")
         if chat_format is None:
@@ -80,11 +86,9 @@ class ChatFormatter:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
             self._jinja = Jinja2ChatFormatter(
-                template=template,
-                eos_token=metadata.get("_eos_token", ""),
-                bos_token=metadata.get("_bos_token", ""),
+                template=template, eos_token=eos_token, bos_token=bos_token
             )
-            self._eos = metadata.get("_eos_token", "")
+            self._eos = eos_token
 
     def render(self, messages: list[dict]) -> Rendered:
         if self._jinja is not None:

@@ -84,10 +84,11 @@ class LocalModel:
             self.llm.close()
             self.llm = self._load(Llama, trained)
         self.n_ctx = self.llm.n_ctx()
-        meta = dict(self.llm.metadata)
-        meta["_eos_token"] = self._token_text(self.llm.token_eos())
-        meta["_bos_token"] = self._token_text(self.llm.token_bos())
-        self.formatter = ChatFormatter(meta, cfg.chat_format)
+        self.bos_token = self._token_text(self.llm.token_bos())
+        eos_token = self._token_text(self.llm.token_eos())
+        self.formatter = ChatFormatter(
+            self.llm.metadata, cfg.chat_format, self.bos_token, eos_token
+        )
         self.lock = threading.Lock()
         self.size_bytes = self.path.stat().st_size
 
@@ -121,9 +122,8 @@ class LocalModel:
         return self.formatter.render(messages)
 
     def tokenize(self, text: str) -> list[int]:
-        bos = self.formatter.name != "plain" and not text.startswith(
-            self._token_text(self.llm.token_bos()) or "\0"
-        )
+        # A rendered template may already start with BOS; never add a second one.
+        bos = self.formatter.name != "plain" and not text.startswith(self.bos_token or "\0")
         return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True)
 
     def count_tokens(self, text: str) -> int:

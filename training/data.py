@@ -139,8 +139,10 @@ def prompt_variants(example: dict, fmt: str):
         yield example_turns(with_fewer_sources(example, keep), fmt)
 
 
-def build(cfg: DataConfig) -> dict[str, int]:
-    records, _ = load_records(cfg.source)
+def build(cfg: DataConfig, records: list[Record] | None = None) -> dict[str, int]:
+    """Write the splits; ``records`` defaults to MedQuAD loaded from ``cfg.source``."""
+    if records is None:
+        records, _ = load_records(cfg.source)
     if cfg.limit:
         records = records[: cfg.limit]
     tokenizer = load_embedder(DEFAULT_EMBEDDER).tokenizer

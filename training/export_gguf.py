@@ -185,7 +185,7 @@ def write_f16(tokenizer, model, out: Path, tokenizer_gguf: Path | None = None) -
     model_type = model.config.model_type
     arch, arch_name = _gguf_arch(model_type)
     cfg = model.config
-    n_blocks = cfg.n_layer if model_type == "gpt2" else cfg.num_hidden_layers
+    n_blocks = cfg.num_hidden_layers  # GPT2Config maps it to n_layer
     name_map = gguf.TensorNameMap(arch, n_blocks)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".gguf.tmp")
@@ -275,7 +275,7 @@ def write_lora_adapter(model_dir: Path, out: Path) -> Path:
     else:
         base_config = AutoConfig.from_pretrained(base)
     arch, arch_name = _gguf_arch(base_config.model_type)
-    n_blocks = getattr(base_config, "num_hidden_layers", None) or base_config.n_layer
+    n_blocks = base_config.num_hidden_layers
     weights = load_file(str(model_dir / "adapter_model.safetensors"))
     name_map = gguf.TensorNameMap(arch, n_blocks)
     writer = gguf.GGUFWriter(str(out), arch_name)

@@ -159,11 +159,7 @@ def make_dataset(examples: list[dict], cfg: FinetuneConfig, tokenizer):
 
 
 def apply_method(model, cfg: FinetuneConfig):
-    n_layers = (
-        model.config.num_hidden_layers
-        if hasattr(model.config, "num_hidden_layers")
-        else model.config.n_layer
-    )
+    n_layers = model.config.num_hidden_layers  # GPT2Config maps it to n_layer
     if cfg.method == "full":
         for name, param in model.named_parameters():
             block = _block_index(name)

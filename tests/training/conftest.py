@@ -14,13 +14,7 @@ def tiny_data(small_records, tmp_path_factory) -> Path:
     import training.data as data
 
     out = tmp_path_factory.mktemp("data")
-    cfg = data.DataConfig(out=out, val_fraction=0.05, test_fraction=0.05)
-    original = data.load_records
-    data.load_records = lambda source: (small_records, None)
-    try:
-        data.build(cfg)
-    finally:
-        data.load_records = original
+    data.build(data.DataConfig(out=out, val_fraction=0.05, test_fraction=0.05), small_records)
     return out
 
 

@@ -38,12 +38,7 @@ def test_plain_example_is_question_to_answer(tiny_data):
 def test_reproducible(tiny_data, small_records, tmp_path):
     import training.data as data
 
-    original = data.load_records
-    data.load_records = lambda source: (small_records, None)
-    try:
-        data.build(data.DataConfig(out=tmp_path, val_fraction=0.05, test_fraction=0.05))
-    finally:
-        data.load_records = original
+    data.build(data.DataConfig(out=tmp_path, val_fraction=0.05, test_fraction=0.05), small_records)
     assert (tmp_path / "test.jsonl").read_text() == (tiny_data / "test.jsonl").read_text()
 
 
