@@ -1,15 +1,20 @@
 """Build a searchable index from MedQuAD: ``python -m rag.build_index --help``.
 
-MedQuAD (folder, zip or URL) -> records -> passages -> embeddings -> FAISS + BM25, written
-atomically to ``--out`` with a manifest, and a closing summary of what was built and skipped.
+MedQuAD (folder, zip or URL) -> records -> passages -> embeddings -> FAISS + BM25, plus MedQuAD's
+own questions, written atomically to ``--out`` with a manifest, and a closing summary of what
+was built and skipped. A folder that holds anything but a MedGround index is never replaced.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,29 +22,44 @@ from pathlib import Path
 import numpy as np
 
 from rag.chunking import chunk_records
+from rag.cli import add_config_args, config_from_args
 from rag.embedder import DEFAULT_EMBEDDER, canonical_name, load_embedder
-from rag.index import FAISS_KINDS, FORMAT_VERSION, IndexLoadError, Manifest, write_index
+from rag.index import (
+    BM25,
+    FAISS_KINDS,
+    FORMAT_VERSION,
+    Index,
+    IndexLoadError,
+    IndexWriteError,
+    Manifest,
+    Question,
+    check_writable,
+    default_index_dir,
+)
 from rag.medquad import LoadReport, MedQuADError, Record, corpus_fingerprint, load_records
-from rag.retriever import default_index_dir, make_bm25
 
 
 @dataclass
 class BuildConfig:
-    source: str | None = None  # MedQuAD folder, zip or URL; None = ../shared copy, else upstream
+    # MedQuAD folder, zip archive or URL (default: ../shared/datasets/MedQuAD if present, else
+    # the upstream download)
+    source: str | None = None
     out: Path = field(default_factory=default_index_dir)  # index folder to (re)write
     embedder: str = DEFAULT_EMBEDDER  # sentence-transformers model name or path
-    max_tokens: int = (
-        128  # passage budget in embedder tokens, title included (MiniLM trained at 128)
-    )
-    faiss: str = "flat"  # "flat" (exact), "hnsw" or "ivf" (approximate, for millions)
-    batch_size: int = 32  # passages embedded per forward pass (larger is slower on 2 cores)
+    max_tokens: int = 128  # passage size in embedder tokens, title included (0 = the embedder's)
+    faiss: str = field(default="flat", metadata={"choices": FAISS_KINDS})  # flat is exact
+    batch_size: int = 32  # passages embedded per forward pass
     limit: int = 0  # index only the first N records (0 = all); for quick experiments
+    # a quick index (BM25 and MedQuAD's own questions, no passage vectors), built in a minute or
+    # two so that a first start can answer while the full index is built
+    quick: bool = False
 
 
 @dataclass
 class BuildSummary:
     records: int
     passages: int
+    questions: int
     skipped_empty: int
     skipped_duplicates: int
     malformed_files: int
@@ -49,92 +69,179 @@ class BuildSummary:
 
     def line(self) -> str:
         return (
-            f"Built {self.out}: {self.records} records, {self.passages} passages; skipped "
-            f"{self.skipped_empty} empty answers, {self.skipped_duplicates} duplicates, "
-            f"{self.malformed_files} malformed files; {self.seconds:.0f} s "
-            f"({self.passages_per_second:.0f} passages/s embedded)"
+            f"Built {self.out}: {self.records} records, {self.passages} passages, "
+            f"{self.questions} questions; skipped {self.skipped_empty} empty answers, "
+            f"{self.skipped_duplicates} duplicates, {self.malformed_files} malformed files; "
+            f"{self.seconds:.0f} s ({self.passages_per_second:.0f} passages/s embedded)"
         )
 
 
+def question_texts(records: list[Record], variants: int = 3) -> list[Question]:
+    """MedQuAD's own question of every record, and the same question asked with up to
+    ``variants`` other names of its focus ("high blood pressure" for "hypertension")."""
+    out = []
+    for r in records:
+        out.append(Question(r.id, r.question))
+        pattern = re.compile(re.escape(r.focus), re.IGNORECASE)
+        if not pattern.search(r.question):
+            continue
+        names = [s for s in r.synonyms if len(s) >= 4 and s.lower() != r.focus.lower()]
+        for name in names[:variants]:
+            out.append(Question(r.id, pattern.sub(lambda _, n=name: n, r.question)))
+    return out
+
+
+def previous_vectors(out: Path, embedder: str) -> dict[str, np.ndarray]:
+    """Text -> vector from the index being replaced (same embedder), so a rebuild embeds only
+    what changed; empty when there is no readable previous index."""
+    try:
+        old = Index.open(out)
+    except IndexLoadError:
+        return {}
+    if canonical_name(old.manifest.embedder) != canonical_name(embedder):
+        return {}
+    known = {}
+    if old.vectors is not None:
+        known = {p.embedding_text(): v for p, v in zip(old.passages, old.vectors, strict=True)}
+    vectors = old.question_faiss.reconstruct_n(0, old.question_faiss.ntotal)
+    known.update({q.text: v for q, v in zip(old.questions, vectors, strict=True)})
+    return known
+
+
+BLOCK = 2048  # texts embedded between two saves of the partial work
+
+
+def embed(
+    model,
+    texts: list[str],
+    batch_size: int,
+    desc: str,
+    known: dict[str, np.ndarray],
+    partial: Path | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
+    """Embed each distinct text once, reusing ``known`` vectors (and adding the new ones).
+
+    With ``partial``, every block of new vectors is saved there as it is made, so an
+    interrupted build resumes where it stopped (see :func:`partial_vectors`).
+    """
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    print(f"Embedding {len(todo)} of {len(texts)} {desc} (the rest are known)", flush=True)
+    for start in range(0, len(todo), BLOCK):
+        block = todo[start : start + BLOCK]
+        vectors = model.encode(
+            block,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=True,
+        ).astype(np.float32)
+        known.update(zip(block, vectors, strict=True))
+        if partial is not None:
+            partial.mkdir(parents=True, exist_ok=True)
+            name = f"{desc}-{start // BLOCK:05d}"
+            np.save(partial / f"{name}.npy", vectors)
+            (partial / f"{name}.json").write_text(json.dumps(block))
+        if progress is not None:
+            progress(min(1.0, (start + len(block)) / len(todo)))
+    dim = model.get_embedding_dimension()
+    return np.stack([known[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
+
+
+def partial_folder(out: Path) -> Path:
+    return out.resolve().with_name(f".{out.name}.partial")
+
+
+def partial_vectors(out: Path) -> dict[str, np.ndarray]:
+    """Vectors an interrupted build of ``out`` saved before it stopped."""
+    known: dict[str, np.ndarray] = {}
+    folder = partial_folder(out)
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            texts = json.loads(path.read_text())
+            known.update(zip(texts, np.load(path.with_suffix(".npy")), strict=True))
+        except (OSError, ValueError):
+            continue  # a block cut short by the interruption itself
+    return known
+
+
 def build_from_records(
-    records: list[Record], cfg: BuildConfig, report: LoadReport | None = None, source: str = ""
+    records: list[Record],
+    cfg: BuildConfig,
+    report: LoadReport | None = None,
+    source: str = "",
+    progress: Callable[[float], None] | None = None,
 ) -> BuildSummary:
+    """Build and write the index; ``progress`` hears the share of passages embedded."""
     start = time.perf_counter()
+    out = Path(cfg.out)
+    check_writable(out.resolve())
     model = load_embedder(cfg.embedder)
     max_tokens = cfg.max_tokens or model.max_seq_length
     if max_tokens > model.max_seq_length:
         raise ValueError(f"--max-tokens {max_tokens} exceeds the embedder's {model.max_seq_length}")
     passages = chunk_records(records, model.tokenizer, max_tokens)
+    questions = question_texts(records, variants=0 if cfg.quick else 3)
+    known = previous_vectors(out, cfg.embedder) | partial_vectors(out)
+    partial = None if cfg.quick else partial_folder(out)
     embed_start = time.perf_counter()
-    vectors = model.encode(
-        [p.embedding_text() for p in passages],
-        batch_size=cfg.batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=True,
-    ).astype(np.float32)
+    vectors = None
+    if not cfg.quick:
+        texts = [p.embedding_text() for p in passages]
+        vectors = embed(model, texts, cfg.batch_size, "passages", known, partial, progress)
     embed_seconds = time.perf_counter() - embed_start
-    bm25 = make_bm25(passages)
-    seconds = time.perf_counter() - start
+    question_vectors = embed(
+        model, [q.text for q in questions], cfg.batch_size, "questions", known, partial
+    )
+    bm25 = BM25.build(passages)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         embedder=canonical_name(cfg.embedder),
-        dimension=int(vectors.shape[1]),
+        dimension=int(question_vectors.shape[1]),
         max_tokens=max_tokens,
         faiss=cfg.faiss,
         records=len(records),
         passages=len(passages),
+        questions=len(questions),
         corpus_fingerprint=corpus_fingerprint(records),
         source=source,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        build_seconds=round(seconds, 1),
+        build_seconds=round(time.perf_counter() - start, 1),
+        kind="quick" if cfg.quick else "full",
     )
-    write_index(Path(cfg.out), manifest, passages, vectors, bm25)
+    Index.write(out, manifest, passages, vectors, bm25, questions, question_vectors)
+    shutil.rmtree(partial_folder(out), ignore_errors=True)
     report = report or LoadReport(records=len(records))
     return BuildSummary(
         records=len(records),
         passages=len(passages),
+        questions=len(questions),
         skipped_empty=report.empty_answers,
         skipped_duplicates=report.duplicates,
         malformed_files=len(report.malformed_files),
         seconds=round(time.perf_counter() - start, 1),
-        passages_per_second=round(len(passages) / max(embed_seconds, 1e-9), 1),
+        passages_per_second=round(len(passages) / max(embed_seconds, 1e-9), 1)
+        if vectors is not None
+        else 0.0,
         out=str(cfg.out),
     )
 
 
-def build(cfg: BuildConfig) -> BuildSummary:
+def build(cfg: BuildConfig, progress: Callable[[float], None] | None = None) -> BuildSummary:
+    check_writable(Path(cfg.out).resolve())  # before minutes of work, not after
     records, report = load_records(cfg.source)
     if cfg.limit:
         records = records[: cfg.limit]
-    return build_from_records(records, cfg, report, source=str(cfg.source or "default"))
+    return build_from_records(records, cfg, report, str(cfg.source or "default"), progress)
 
 
 def parse_args(argv: list[str] | None = None) -> BuildConfig:
-    d = BuildConfig()
     p = argparse.ArgumentParser(
         prog="python -m rag.build_index",
-        description="Build MedGround's search index (FAISS + BM25) from MedQuAD.",
+        description="Build MedGround's search index (FAISS + BM25 + MedQuAD's questions).",
     )
-    p.add_argument(
-        "--source",
-        default=d.source,
-        help="MedQuAD folder, zip archive or URL (default: ../shared/datasets/MedQuAD if "
-        "present, else download the upstream archive)",
-    )
-    p.add_argument("--out", type=Path, default=d.out, help=f"index folder (default: {d.out})")
-    p.add_argument("--embedder", default=d.embedder, help=f"embedder (default: {d.embedder})")
-    p.add_argument(
-        "--max-tokens",
-        type=int,
-        default=d.max_tokens,
-        help=f"passage size in embedder tokens, title included (default: {d.max_tokens}; "
-        "0 = the embedder's limit)",
-    )
-    p.add_argument("--faiss", choices=FAISS_KINDS, default=d.faiss, help="FAISS index type")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="embedding batch size")
-    p.add_argument("--limit", type=int, default=d.limit, help="index only the first N records")
-    return BuildConfig(**vars(p.parse_args(argv)))
+    add_config_args(p, BuildConfig)
+    return config_from_args(BuildConfig, p.parse_args(argv))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
     try:
         summary = build(cfg)
-    except (MedQuADError, IndexLoadError, ValueError, OSError) as exc:
+    except (MedQuADError, IndexLoadError, IndexWriteError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,18 +1,20 @@
 """Chunking: answers to passages that fit the embedder's token limit, each titled by its record.
 
-Token counts come from the embedder's own tokenizer (measured, not guessed): a passage plus its
-title never exceeds the model's ``max_seq_length``, so nothing is silently truncated at encoding.
+Passages are packed from whole units (sentences, and lists with their lead; ``rag.text``), so a
+passage never ends inside a sentence or separates a list from its lead unless that one unit is
+larger than the budget: then a list is cut between items and a sentence between words. Token
+counts come from the embedder's own tokenizer, so nothing is silently truncated at encoding.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from tqdm.auto import tqdm
 
 from rag.medquad import Record
+from rag.passage import Passage
+from rag.text import join_units, split_sentences, split_units_at_lines
 
 # How each MedQuAD question type reads in a passage title ("Glaucoma — symptoms").
 QTYPE_LABELS = {
@@ -34,65 +36,55 @@ QTYPE_LABELS = {
     "support groups": "support groups",
 }
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\n+")
+Piece = tuple[str, bool]  # a unit (or part of one) and whether it starts a line
 
 
 class Tokenizer(Protocol):
     def __call__(self, texts: list[str], add_special_tokens: bool = ...) -> dict: ...
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A piece of one answer, small enough to embed whole."""
-
-    id: str  # "<record id>:<n>"
-    record_id: str
-    chunk: int  # position of this passage within its answer
-    title: str  # focus and question type, prepended when embedding
-    text: str
-    question: str
-    qtype: str
-    focus: str
-    url: str
-    source: str
-    synonyms: tuple[str, ...] = ()
-
-    def embedding_text(self) -> str:
-        return f"{self.title}: {self.text}"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 def title_for(record: Record) -> str:
     return f"{record.focus} — {QTYPE_LABELS.get(record.qtype, record.qtype)}"
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+def _lengths(tokenizer: Tokenizer, texts: list[str]) -> list[int]:
+    if not texts:
+        return []
+    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
 
-def _pack(pieces: list[str], lengths: list[int], budget: int) -> list[str]:
-    """Greedily join consecutive sentences while their token total fits the budget."""
-    chunks: list[str] = []
-    current: list[str] = []
+def _pack(pieces: list[Piece], lengths: list[int], budget: int) -> list[list[Piece]]:
+    """Greedily group consecutive pieces while their token total fits the budget."""
+    groups: list[list[Piece]] = []
+    current: list[Piece] = []
     used = 0
     for piece, n in zip(pieces, lengths, strict=True):
         if current and used + n > budget:
-            chunks.append(" ".join(current))
+            groups.append(current)
             current, used = [], 0
         current.append(piece)
         used += n
     if current:
-        chunks.append(" ".join(current))
-    return chunks
+        groups.append(current)
+    return groups
 
 
-def _split_long(sentence: str, tokenizer: Tokenizer, budget: int) -> list[str]:
-    """Cut a sentence longer than the budget at word boundaries."""
-    words = sentence.split()
-    lengths = [len(ids) for ids in tokenizer(words, add_special_tokens=False)["input_ids"]]
-    return _pack(words, lengths, budget)
+def _split_unit(unit: str, starts_line: bool, tokenizer: Tokenizer, budget: int) -> list[Piece]:
+    """A unit larger than the budget: a list between items, a line between sentences, and a
+    sentence, only if it alone is still too large, between words."""
+    lines = unit.split("\n")
+    if len(lines) > 1:
+        parts = [(line, starts_line or i > 0) for i, line in enumerate(lines)]
+    elif len(sentences := split_sentences(unit)) > 1:
+        parts = [(s, starts_line and i == 0) for i, s in enumerate(sentences)]
+    else:
+        words = unit.split(" ")
+        parts = [(w, starts_line and i == 0) for i, w in enumerate(words)]
+        return [(join_units(g), g[0][1]) for g in _pack(parts, _lengths(tokenizer, words), budget)]
+    out: list[Piece] = []
+    for part, n in zip(parts, _lengths(tokenizer, [p for p, _ in parts]), strict=True):
+        out.extend([part] if n <= budget else _split_unit(*part, tokenizer, budget))
+    return out
 
 
 def chunk_record(record: Record, tokenizer: Tokenizer, max_tokens: int) -> list[Passage]:
@@ -100,26 +92,24 @@ def chunk_record(record: Record, tokenizer: Tokenizer, max_tokens: int) -> list[
     title = title_for(record)
     title_tokens = len(tokenizer([title + ":"], add_special_tokens=True)["input_ids"][0])
     budget = max(16, max_tokens - title_tokens)
-    sentences = split_sentences(record.answer)
-    lengths = [len(ids) for ids in tokenizer(sentences, add_special_tokens=False)["input_ids"]]
-    pieces: list[str] = []
-    piece_lengths: list[int] = []
-    for sentence, n in zip(sentences, lengths, strict=True):
-        parts = [sentence] if n <= budget else _split_long(sentence, tokenizer, budget)
-        for part in parts:
-            pieces.append(part)
-            piece_lengths.append(
-                n
-                if len(parts) == 1
-                else len(tokenizer([part], add_special_tokens=False)["input_ids"][0])
-            )
+    units = split_units_at_lines(record.answer)
+    pieces: list[Piece] = []
+    for (unit, starts_line), n in zip(
+        units, _lengths(tokenizer, [u for u, _ in units]), strict=True
+    ):
+        pieces.extend(
+            [(unit, starts_line)]
+            if n <= budget
+            else _split_unit(unit, starts_line, tokenizer, budget)
+        )
+    groups = _pack(pieces, _lengths(tokenizer, [p for p, _ in pieces]), budget)
     return [
         Passage(
             id=f"{record.id}:{i}",
             record_id=record.id,
             chunk=i,
             title=title,
-            text=text,
+            text=join_units(group),
             question=record.question,
             qtype=record.qtype,
             focus=record.focus,
@@ -127,7 +117,7 @@ def chunk_record(record: Record, tokenizer: Tokenizer, max_tokens: int) -> list[
             source=record.source,
             synonyms=record.synonyms,
         )
-        for i, text in enumerate(_pack(pieces, piece_lengths, budget))
+        for i, group in enumerate(groups)
     ]
 
 

@@ -4,25 +4,28 @@ Query files are JSON lines, one query each, a format other evaluations reuse::
 
     {"question": "my kid has had diarrhea for weeks, why?", "relevant": ["<record id>", ...]}
 
-Without ``--queries`` every indexed record is queried with its own MedQuAD question (held out:
-passages are titled by focus and question type, never by the question text). Prints JSON with
-recall@1/5/10, hit@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid retrieval.
+A line may carry ``"history"``: the earlier messages of the conversation (for follow-ups).
+Without ``--queries`` it evaluates people's messages (``queries/messages.jsonl``, its dev and
+test halves) and the older consumer set (``queries/consumer.jsonl``). Prints JSON with
+recall@1/5/10, hit@1/5/10, MRR@10 and nDCG@10 for each retrieval mode.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
-import random
 import sys
 import time
 from pathlib import Path
 
-from rag.index import IndexLoadError
-from rag.retriever import MODES, Retriever, default_index_dir
+from rag.index import Index, IndexLoadError, default_index_dir
+from rag.retriever import MODES, Retriever
 
-CONSUMER_QUERIES = Path(__file__).resolve().parent / "queries" / "consumer.jsonl"
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+CONSUMER_QUERIES = QUERY_DIR / "consumer.jsonl"
+MESSAGES = QUERY_DIR / "messages.jsonl"
 CUTOFFS = (1, 5, 10)
 
 
@@ -39,19 +42,16 @@ def read_queries(path: Path) -> list[dict]:
     return queries
 
 
-def own_question_queries(retriever: Retriever, limit: int = 0, seed: int = 0) -> list[dict]:
-    """Each indexed record queried with its own question; only that record counts as a hit."""
-    questions: dict[str, str] = {}
-    titles = set()
-    for p in retriever.passages:
-        questions.setdefault(p.record_id, p.question)
-        titles.add(p.title.lower())
-    queries = [{"question": q, "relevant": [rid]} for rid, q in questions.items()]
-    # Held out means no query sits in the index verbatim as a title.
-    assert not any(q["question"].lower() in titles for q in queries)
-    if limit and limit < len(queries):
-        queries = random.Random(seed).sample(queries, limit)
-    return queries
+def split_of(row: dict) -> str:
+    """dev or test, by the row's first focus (a stable hash, so one condition stays in one half
+    unless a message names several)."""
+    focus = (row.get("focus") or [row["relevant"][0]])[0].lower()
+    return "dev" if int(hashlib.sha256(focus.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def read_split(path: Path, split: str) -> list[dict]:
+    """The dev or test half of a query file ("all": every line)."""
+    return [q for q in read_queries(path) if split == "all" or split_of(q) == split]
 
 
 def score_ranking(ranked: list[str], relevant: set[str]) -> dict[str, float]:
@@ -75,9 +75,10 @@ def evaluate(retriever: Retriever, queries: list[dict], modes=MODES, batch: int 
         totals: dict[str, float] = {}
         for i in range(0, len(queries), batch):
             part = queries[i : i + batch]
-            rankings = retriever.search_many([q["question"] for q in part], k=10, mode=mode)
+            parsed = [retriever.parser.parse(q["question"], q.get("history")) for q in part]
+            rankings = retriever.search_queries(parsed, k=10, mode=mode)
             for q, hits in zip(part, rankings, strict=True):
-                scores = score_ranking([h.record_id for h in hits], set(q["relevant"]))
+                scores = score_ranking([h.passage.record_id for h in hits], set(q["relevant"]))
                 for key, value in scores.items():
                     totals[key] = totals.get(key, 0.0) + value
         metrics = {key: round(value / len(queries), 4) for key, value in totals.items()}
@@ -93,7 +94,7 @@ def plot(results: dict[str, dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    metrics = ["hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10"]
     fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
     for ax, (name, res) in zip(axes[0], results.items(), strict=True):
         modes = [m for m in MODES if m in res]
@@ -116,23 +117,25 @@ def main(argv: list[str] | None = None) -> int:
         "--queries",
         type=Path,
         action="append",
-        help="JSONL query file (repeatable); default: MedQuAD's own questions and the "
-        "consumer set rag/queries/consumer.jsonl",
+        help="JSONL query file (repeatable); default: rag/queries/messages.jsonl (dev and test "
+        "halves) and rag/queries/consumer.jsonl",
     )
-    p.add_argument("--limit", type=int, default=0, help="sample N own-question queries (0 = all)")
+    p.add_argument(
+        "--split", choices=["dev", "test", "all"], default="all", help="half of --queries files"
+    )
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     p.add_argument("--plot", type=Path, help="also write a PNG bar chart here")
     args = p.parse_args(argv)
     try:
-        retriever = Retriever(args.index)
+        retriever = Retriever(Index.open(args.index))
         sets: dict[str, list[dict]] = {}
         if args.queries:
             for path in args.queries:
-                sets[path.stem] = read_queries(path)
+                sets[path.stem] = read_split(path, args.split)
         else:
-            sets["medquad_own_questions"] = own_question_queries(retriever, args.limit)
-            if CONSUMER_QUERIES.exists():
-                sets["consumer"] = read_queries(CONSUMER_QUERIES)
+            sets["messages_dev"] = read_split(MESSAGES, "dev")
+            sets["messages_test"] = read_split(MESSAGES, "test")
+            sets["consumer"] = read_queries(CONSUMER_QUERIES)
     except (IndexLoadError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,14 +1,18 @@
-"""The on-disk index: FAISS vectors, BM25, passage metadata and a manifest, written atomically.
+"""The on-disk index, owned here alone: its layout, writing it atomically, opening and checking it.
 
 Layout of an index folder::
 
-    manifest.json    format version, embedder, dimension, counts, corpus fingerprint, FAISS type
-    passages.jsonl   one passage per line (id, record_id, title, text, url, source, qtype, ...)
-    vectors.faiss    L2-normalised passage embeddings (inner product = cosine similarity)
-    bm25/            the bm25s lexical index over the same passages
+    manifest.json      format version, embedder, counts, corpus fingerprint, FAISS type
+    passages.jsonl     one Passage per line; line i is vector i
+    vectors.faiss      L2-normalised passage embeddings (inner product = cosine similarity);
+                       absent from a quick index (built in a minute or two for a first start)
+    bm25/              the bm25s lexical index over the same passages
+    questions.jsonl    MedQuAD's questions (and lay-name variants): record id and text per line
+    questions.faiss    their embeddings, for matching a user's question to MedQuAD's own
 
-A build writes into a temporary sibling folder and renames it into place, so an interrupted
-build never leaves a half index, and a previous index stays usable until the new one is whole.
+A write goes to a temporary sibling folder that is renamed into place, so an interrupted build
+never leaves a half index and the previous one stays usable until the new one is whole. Only a
+folder that is empty, missing, or a MedGround index is ever replaced.
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rag.chunking import Passage
+from rag.passage import Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages keep lists and paragraphs; MedQuAD questions indexed
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
+QUESTIONS = "questions.jsonl"
+QUESTION_VECTORS = "questions.faiss"
 FAISS_KINDS = ("flat", "hnsw", "ivf")
 
 
@@ -38,19 +44,33 @@ class IndexLoadError(RuntimeError):
     """An index that is missing, corrupt, or built for something else."""
 
 
+class IndexWriteError(RuntimeError):
+    """A destination that must not be overwritten."""
+
+
+def default_index_dir() -> Path:
+    return Path(
+        os.environ.get(
+            "MEDGROUND_INDEX", Path(__file__).resolve().parent.parent / "index" / "medquad"
+        )
+    )
+
+
 @dataclass
 class Manifest:
-    format_version: int  # bumped when the folder layout changes
+    format_version: int  # bumped when the folder layout or passage text changes
     embedder: str  # sentence-transformers name the vectors were made with
     dimension: int  # vector size
     max_tokens: int  # passage budget in embedder tokens, title included
     faiss: str  # "flat" (exact), "hnsw" or "ivf" (approximate)
     records: int  # answered records indexed
-    passages: int  # passages (= vectors)
+    passages: int  # passages (= passage vectors)
+    questions: int  # question texts (= question vectors)
     corpus_fingerprint: str  # hash of record ids and answers
     source: str  # where the corpus was read from
     created: str  # UTC build time
     build_seconds: float  # wall time of the build
+    kind: str = "full"  # "full", or "quick": no passage vectors, own questions only
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -62,15 +82,96 @@ class Manifest:
             )
         try:
             data = json.loads(path.read_text())
-            manifest = cls(**data)
-        except (json.JSONDecodeError, TypeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise IndexLoadError(f"corrupt index manifest {path}: {exc}") from exc
-        if manifest.format_version != FORMAT_VERSION:
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
             raise IndexLoadError(
-                f"index at {folder} has format {manifest.format_version}, this version reads "
-                f"{FORMAT_VERSION}; rebuild it with python -m rag.build_index --out {folder}"
+                f"the index at {folder} has format {version}, this version of MedGround reads "
+                f"{FORMAT_VERSION}: rebuild it with python -m rag.build_index --out {folder}"
             )
-        return manifest
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise IndexLoadError(f"corrupt index manifest {path}: {exc}") from exc
+
+
+def is_index(folder: Path) -> bool:
+    """A folder MedGround wrote (any format version): the only kind it may replace."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"format_version", "corpus_fingerprint"} <= set(data)
+
+
+def check_writable(out: Path) -> None:
+    """Refuse, before any work, to replace a folder that holds anything but an index."""
+    if out.exists() and not out.is_dir():
+        raise IndexWriteError(f"{out} is a file, not an index folder")
+    if out.is_dir() and any(out.iterdir()) and not is_index(out):
+        raise IndexWriteError(
+            f"{out} is not empty and is not a MedGround index; refusing to replace it "
+            "(choose an empty or new folder)"
+        )
+
+
+class BM25:
+    """A bm25s index (English stop words, Snowball stemming) with its tokenizer's vocabulary."""
+
+    def __init__(self, bm25, tokenizer) -> None:
+        self.bm25 = bm25
+        self.tokenizer = tokenizer
+
+    @staticmethod
+    def document(p: Passage) -> str:
+        """What BM25 sees: title, synonyms (lay and alternative names) and the passage."""
+        return " ".join([p.title, *p.synonyms, p.text])
+
+    @classmethod
+    def build(cls, passages: list[Passage]) -> BM25:
+        import bm25s
+        import Stemmer
+
+        tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        tokens = tokenizer.tokenize(
+            [cls.document(p) for p in passages], return_as="tuple", show_progress=False
+        )
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        return cls(bm25, tokenizer)
+
+    def save(self, folder: Path) -> None:
+        self.bm25.save(str(folder))
+        self.tokenizer.save_vocab(str(folder))
+        self.tokenizer.save_stopwords(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25:
+        import bm25s
+        import Stemmer
+
+        tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"))
+        tokenizer.load_vocab(str(folder))
+        tokenizer.load_stopwords(str(folder))
+        return cls(bm25s.BM25.load(str(folder)), tokenizer)
+
+    def document_frequency(self, stem: str) -> float:
+        """Share of passages that contain a (Snowball-stemmed) word; 0 for unknown words."""
+        token = self.bm25.vocab_dict.get(stem)
+        if token is None:
+            return 0.0
+        indptr = self.bm25.scores["indptr"]
+        return float(indptr[token + 1] - indptr[token]) / self.bm25.scores["num_docs"]
+
+    def search(self, queries: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the n best documents per query; unknown words score zero."""
+        tokens = self.tokenizer.tokenize(
+            queries, update_vocab=False, return_as="string", show_progress=False
+        )
+        tokens = [t or [""] for t in tokens]
+        n = min(n, self.bm25.scores["num_docs"])
+        return self.bm25.retrieve(tokens, k=n, show_progress=False)
 
 
 def make_faiss_index(vectors: np.ndarray, kind: str = "flat"):
@@ -95,60 +196,130 @@ def make_faiss_index(vectors: np.ndarray, kind: str = "flat"):
     return index
 
 
-def write_index(
-    out: Path,
-    manifest: Manifest,
-    passages: list[Passage],
-    vectors: np.ndarray,
-    bm25,
-) -> None:
-    """Write every part into a temporary folder beside ``out``, then swap it into place."""
-    import faiss
+@dataclass(frozen=True)
+class Question:
+    """A question text that stands for one record (MedQuAD's own, or a lay-name variant)."""
 
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        faiss.write_index(make_faiss_index(vectors, manifest.faiss), str(tmp / VECTORS))
-        with open(tmp / PASSAGES, "w", encoding="utf-8") as f:
-            for p in passages:
-                f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-        bm25.save(str(tmp / BM25_DIR))
-        (tmp / MANIFEST).write_text(json.dumps(manifest.__dict__, indent=2) + "\n")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{int(time.time())}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    record_id: str
+    text: str
 
 
-def read_passages(folder: Path) -> list[Passage]:
-    path = folder / PASSAGES
+@dataclass
+class Index:
+    """An opened index: passages with their vectors and BM25, and MedQuAD's questions."""
+
+    folder: Path
+    manifest: Manifest
+    passages: list[Passage]
+    faiss: object | None  # FAISS index over passage vectors (None in a quick index)
+    vectors: np.ndarray | None  # the same vectors in memory, so every hit gets a cosine
+    bm25: BM25
+    questions: list[Question]
+    question_faiss: object  # FAISS (flat) index over question vectors
+
+    @classmethod
+    def open(cls, folder: str | Path) -> Index:
+        folder = Path(folder)
+        manifest = Manifest.read(folder)
+        passages = _read_jsonl(folder / PASSAGES, Passage.from_dict)
+        questions = _read_jsonl(folder / QUESTIONS, lambda row: Question(**row))
+        if not passages:
+            raise IndexLoadError(f"the index at {folder} has no passages; rebuild it")
+        quick = manifest.kind == "quick"
+        faiss_index = (
+            None if quick else _read_faiss(folder / VECTORS, len(passages), manifest.dimension)
+        )
+        question_faiss = _read_faiss(folder / QUESTION_VECTORS, len(questions), manifest.dimension)
+        try:
+            bm25 = BM25.load(folder / BM25_DIR)
+        except Exception as exc:  # bm25s raises many kinds of errors on damaged files
+            raise IndexLoadError(f"corrupt BM25 index in {folder}: {exc}") from exc
+        return cls(
+            folder=folder,
+            manifest=manifest,
+            passages=passages,
+            faiss=faiss_index,
+            vectors=None if quick else _all_vectors(faiss_index),
+            bm25=bm25,
+            questions=questions,
+            question_faiss=question_faiss,
+        )
+
+    @staticmethod
+    def write(
+        out: Path,
+        manifest: Manifest,
+        passages: list[Passage],
+        vectors: np.ndarray | None,
+        bm25: BM25,
+        questions: list[Question],
+        question_vectors: np.ndarray,
+    ) -> None:
+        """Write every part into a temporary folder beside ``out``, then swap it into place."""
+        import faiss
+
+        out = out.resolve()
+        check_writable(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            if vectors is not None:
+                faiss.write_index(make_faiss_index(vectors, manifest.faiss), str(tmp / VECTORS))
+            faiss.write_index(make_faiss_index(question_vectors), str(tmp / QUESTION_VECTORS))
+            _write_jsonl(tmp / PASSAGES, [p.to_dict() for p in passages])
+            _write_jsonl(tmp / QUESTIONS, [asdict(q) for q in questions])
+            bm25.save(tmp / BM25_DIR)
+            (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+            old = None
+            if out.exists():
+                old = out.with_name(f".{out.name}.old-{int(time.time())}")
+                os.replace(out, old)
+            os.replace(tmp, out)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @property
+    def quick(self) -> bool:
+        return self.manifest.kind == "quick"
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path, make):
     try:
         with open(path, encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f]
-        return [Passage(**{**row, "synonyms": tuple(row.get("synonyms", ()))}) for row in rows]
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise IndexLoadError(f"corrupt or missing passages in {folder}: {exc}") from exc
+            return [make(json.loads(line)) for line in f if line.strip()]
+    except (OSError, json.JSONDecodeError, TypeError, KeyError) as exc:
+        raise IndexLoadError(f"corrupt or missing {path.name} in {path.parent}: {exc}") from exc
 
 
-def read_faiss(folder: Path, expected: int):
+def _read_faiss(path: Path, expected: int, dimension: int):
     import faiss
 
-    path = folder / VECTORS
     if not path.exists():
-        raise IndexLoadError(f"index at {folder} is missing {VECTORS}; rebuild it")
+        raise IndexLoadError(f"the index at {path.parent} is missing {path.name}; rebuild it")
     try:
         index = faiss.read_index(str(path))
     except RuntimeError as exc:
         raise IndexLoadError(f"corrupt FAISS file {path}: {str(exc).splitlines()[0]}") from exc
-    if index.ntotal != expected:
+    if index.ntotal != expected or index.d != dimension:
         raise IndexLoadError(
-            f"index at {folder} is inconsistent: {index.ntotal} vectors for {expected} passages"
+            f"the index at {path.parent} is inconsistent: {path.name} holds {index.ntotal} "
+            f"vectors of size {index.d} for {expected} entries of size {dimension}"
         )
     return index
+
+
+def _all_vectors(index) -> np.ndarray:
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()
+    return index.reconstruct_n(0, index.ntotal)

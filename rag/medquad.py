@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import tempfile
 import urllib.request
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
 from tqdm.auto import tqdm
+
+from rag.text import GlueRepair, clean_answer, word_counts
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,7 @@ class Record:
     focus: str  # the disease, drug or topic the question is about
     url: str  # NIH page the answer comes from
     source: str  # readable source name
-    cuis: tuple[str, ...] = ()
-    semantic_types: tuple[str, ...] = ()
-    semantic_group: str = ""
-    synonyms: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    synonyms: tuple[str, ...] = ()  # other names of the focus, lay names among them
 
 
 @dataclass
@@ -91,12 +86,6 @@ class LoadReport:
 
 def _text(el: ET.Element | None) -> str:
     return " ".join((el.text or "").split()) if el is not None else ""
-
-
-def _clean_answer(text: str) -> str:
-    """Keep paragraph breaks, fold other white space (upstream text is ragged)."""
-    paragraphs = re.split(r"\n\s*\n", text.replace("\r", ""))
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 def _find(root: ET.Element, *names: str) -> ET.Element | None:
@@ -127,9 +116,6 @@ def parse_document(xml_bytes: bytes, folder: str, stem: str) -> list[dict]:
         "focus": focus,
         "url": url,
         "source": SOURCE_NAMES.get(source_key, source_key),
-        "cuis": _texts(root, "cui" if lower else "CUI"),
-        "semantic_types": _texts(root, "semanticType" if lower else "SemanticType"),
-        "semantic_group": _text(_find(root, "semanticGroup" if lower else "SemanticGroup")),
         "synonyms": _texts(root, "Synonym"),
     }
     pairs = []
@@ -144,7 +130,7 @@ def parse_document(xml_bytes: bytes, folder: str, stem: str) -> list[dict]:
                 "id": f"{folder}/{stem}#{qid}",
                 "question": _text(q),
                 "qtype": (q.get("qtype") or "information").strip(),
-                "answer": _clean_answer(a.text or "") if a is not None else "",
+                "answer": clean_answer(a.text or "") if a is not None else "",
                 **meta,
             }
         )
@@ -252,7 +238,13 @@ def build_records(
             seen_ids.add(pair["id"])
             records.append(Record(**pair))
     report.records = len(records)
-    return records
+    return repair_glued_words(records)
+
+
+def repair_glued_words(records: list[Record]) -> list[Record]:
+    """Put back em dashes deleted upstream, judged on the words of all loaded answers."""
+    repair = GlueRepair(word_counts(r.answer for r in records))
+    return [replace(r, answer=repair(r.answer)) for r in records]
 
 
 def load_records(source: str | Path | None = None) -> tuple[list[Record], LoadReport]:

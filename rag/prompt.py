@@ -1,14 +1,28 @@
-"""The grounded prompt: system instructions plus numbered passages, shared by app and training.
+"""The prompts, shared by the app and training, and the grounded answer format they agree on.
 
-The app answers with exactly the messages that the training package fine-tunes on, so a
-fine-tuned model sees at inference the format it learned. Rendering the messages into text (a
-chat template) is the model's business, not this module's.
+Two answer formats:
+
+* free: the model writes its own sentences citing the numbered passages ([1], [2]); the app
+  checks each sentence against the sources afterwards.
+* grounded: the passages' units (sentences and whole lists, ``rag.text``) are numbered
+  ``[source.unit]`` and the model answers only with such numbers (``[2.1] [1.3]``) or
+  ``[none]``; the app shows the chosen units verbatim, each citing its source. An answer is
+  grounded by construction: it can say nothing the sources do not say.
+
+The app answers with exactly the messages the training package fine-tunes on, so a fine-tuned
+model sees at inference the format it learned. Turning messages into text (a chat template) is
+the model's business (``rag.architectures``), not this module's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.passage import Passage
+from rag.text import Stems, is_heading, to_markdown
 
 SYSTEM_PROMPT = (
     "You are MedGround, a careful medical information assistant. Answer the question using "
@@ -16,32 +30,186 @@ SYSTEM_PROMPT = (
     "plain sentences. If the sources do not answer the question, say so. Never give a dose "
     "for a specific person."
 )
+GROUNDED_SYSTEM_PROMPT = (
+    "You are MedGround. Answer the question with sentences from the numbered sources: reply "
+    "only with the numbers of the 1 to 4 sentences that answer it best, most important first, "
+    "like [2.1] [2.3]. If no sentence answers the question, reply [none]."
+)
+NO_ANSWER = "The sources I found do not answer this."
+NONE_LABEL = "[none]"
+MAX_CHOICES = 4  # units in one grounded answer
 
-# Generation stops where a model starts inventing the next question or another numbered source.
+# Free generation stops where a model starts inventing the next question or another source.
 STOP_SEQUENCES = ["\nQuestion:", "\nSources:", "\n["]
+_LABEL = re.compile(r"\[(\d+)\.(\d+)\]")
 
 
-@dataclass(frozen=True)
-class Source:
-    """A passage as the model sees it."""
-
-    title: str
-    text: str
-
-
-def format_sources(sources: Sequence[Source]) -> str:
-    return "\n\n".join(f"[{i}] {s.title}\n{s.text}" for i, s in enumerate(sources, 1))
-
-
-def user_message(question: str, sources: Sequence[Source]) -> str:
-    return f"Sources:\n{format_sources(sources)}\n\nQuestion: {question.strip()}"
+def format_passages(passages: Sequence[Passage]) -> str:
+    return "\n\n".join(f"[{i}] {p.title}\n{p.text}" for i, p in enumerate(passages, 1))
 
 
 def build_messages(
-    question: str, sources: Sequence[Source], system: str = SYSTEM_PROMPT
+    question: str, passages: Sequence[Passage], system: str = SYSTEM_PROMPT
 ) -> list[dict[str, str]]:
-    """System + one user turn holding the sources and the question."""
+    """Free format: system + one user turn holding the passages and the question."""
+    user = f"Sources:\n{format_passages(passages)}\n\nQuestion: {question.strip()}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A unit the grounded answer may quote: unit ``unit`` of passage ``source`` (1-based)."""
+
+    source: int
+    unit: int
+    text: str
+
+    @property
+    def label(self) -> str:
+        return f"[{self.source}.{self.unit}]"
+
+
+def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every quotable unit (headings are not) of the numbered passages."""
     return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": user_message(question, sources)},
+        Candidate(i, j, unit)
+        for i, p in enumerate(passages, 1)
+        for j, unit in enumerate(p.units, 1)
+        if not is_heading(unit)
     ]
+
+
+def build_grounded_messages(
+    question: str,
+    passages: Sequence[Passage],
+    candidates: Sequence[Candidate],
+    shown_chars: int = 320,
+) -> list[dict[str, str]]:
+    """Grounded format: the question, then each passage's offered units under their numbers.
+
+    The question comes first so the model reads the sources knowing what is asked, and again
+    last, right where it must answer.
+    """
+    offered: dict[int, list[Candidate]] = {}
+    for c in sorted(candidates, key=lambda c: (c.source, c.unit)):
+        offered.setdefault(c.source, []).append(c)
+    blocks = []
+    for i, p in enumerate(passages, 1):
+        if i in offered:
+            units = "\n".join(f"{c.label} {shown(c.text, shown_chars)}" for c in offered[i])
+            blocks.append(f"[{i}] {p.title}\n{units}")
+    q = question.strip()
+    user = f"Question: {q}\n\nSources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {q}"
+    return [
+        {"role": "system", "content": GROUNDED_SYSTEM_PROMPT},
+        {"role": "user", "content": user},
+    ]
+
+
+def grounded_target(chosen: Sequence[Candidate]) -> str:
+    """What the model should answer: the chosen labels, or [none]."""
+    return " ".join(c.label for c in chosen) if chosen else NONE_LABEL
+
+
+def parse_choices(text: str, candidates: Sequence[Candidate]) -> list[Candidate] | None:
+    """Labels in a model's reply -> offered candidates, first occurrence only, at most
+    MAX_CHOICES; None when the reply is [none] (or names nothing that was offered)."""
+    offered = {(c.source, c.unit): c for c in candidates}
+    chosen: list[Candidate] = []
+    for m in _LABEL.finditer(text):
+        c = offered.get((int(m.group(1)), int(m.group(2))))
+        if c is not None and c not in chosen:
+            chosen.append(c)
+    return chosen[:MAX_CHOICES] or None
+
+
+def render_choices(chosen: Sequence[Candidate] | None) -> str:
+    """The grounded answer as Markdown: each unit verbatim, followed by its citation."""
+    if not chosen:
+        return NO_ANSWER
+    parts = []
+    for c in chosen:
+        lead, *items = c.text.split("\n")
+        cited = f"{lead} [{c.source}]"
+        parts.append(to_markdown("\n".join([cited, *items])))
+    # Sentences run on as one paragraph; a list always stands apart.
+    out = ""
+    for part in parts:
+        if not out:
+            out = part
+        elif "\n" in part or "\n" in out.split("\n\n")[-1]:
+            out += "\n\n" + part
+        else:
+            out += " " + part
+    return out
+
+
+@dataclass
+class SelectionConfig:
+    """Grounded prompt: which source units the model is offered."""
+
+    max_chars: int = 1400  # all offered units together (about 350 tokens): the prompt's size
+    per_source: int = 4  # most units offered from one passage
+    shown_chars: int = 320  # a longer unit (a long list) is shown cut; the answer shows it whole
+    lead_bonus: float = 0.15  # an answer's first unit often states the answer itself
+    rank_decay: float = 0.05  # score lost per retrieval rank of the unit's passage
+
+
+def lexical_scores(question: str, candidates: Sequence[Candidate]) -> list[float]:
+    """Share of the question's content words (stemmed) that each unit contains."""
+    stems = _stems()
+    asked = stems(question)
+    if not asked:
+        return [0.0] * len(candidates)
+    return [len(asked & stems(c.text)) / len(asked) for c in candidates]
+
+
+def select_candidates(
+    question: str,
+    passages: Sequence[Passage],
+    cfg: SelectionConfig | None = None,
+    scores: Sequence[float] | None = None,
+) -> list[Candidate]:
+    """The units worth offering the model, best first, within the prompt's size.
+
+    ``scores`` (one per unit of :func:`all_candidates`) default to :func:`lexical_scores`; the
+    lead of an answer and passages ranked higher by retrieval get a bonus.
+    """
+    cfg = cfg or SelectionConfig()
+    pool = all_candidates(passages)
+    base = list(scores) if scores is not None else lexical_scores(question, pool)
+    ranked = sorted(
+        zip(pool, base, strict=True),
+        key=lambda cs: (
+            -(
+                cs[1]
+                + cfg.lead_bonus * (cs[0].unit == 1 and passages[cs[0].source - 1].chunk == 0)
+                - cfg.rank_decay * (cs[0].source - 1)
+            )
+        ),
+    )
+    chosen: list[Candidate] = []
+    used = 0
+    per_source: dict[int, int] = {}
+    for c, _ in ranked:
+        size = min(len(c.text), cfg.shown_chars)
+        if chosen and used + size > cfg.max_chars:
+            continue
+        if per_source.get(c.source, 0) >= cfg.per_source:
+            continue
+        chosen.append(c)
+        used += size
+        per_source[c.source] = per_source.get(c.source, 0) + 1
+    return chosen
+
+
+def shown(text: str, limit: int) -> str:
+    """A unit as offered in the prompt: cut at a word (or list item) past ``limit`` chars."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+@lru_cache(maxsize=1)
+def _stems() -> Stems:
+    return Stems()

@@ -1,150 +1,120 @@
-"""Retrieval: dense (FAISS), lexical (BM25) and their fusion, deduplicated per record.
+"""Retrieval: a person's message -> the best passage of each of the most relevant records.
 
-A :class:`Retriever` opens an index folder once and answers ``search(question, k)`` with
-:class:`Hit`s: the best passage of each of the top records, its score, its cosine similarity to
-the question (a calibrated signal for "the sources do not cover this") and its source.
+The default ("fused") scores each candidate record by
+
+    passage cosine + question_weight * cosine to MedQuAD's own question (question entailment)
+    + bm25_weight * normalised BM25 + focus_bonus (the message names the record's condition)
+    + qtype_bonus (the message asks the record's question type)
+
+for each search text of the parsed message (``rag.query``), keeping the best. The weights are
+chosen on the dev half of ``rag/queries/messages.jsonl`` by ``bench/retrieval_tune.py``.
+``dense``, ``questions`` and ``bm25`` use one signal alone. A :class:`Hit` carries the record's
+best passage, the score it was ranked by, and its passage cosine (the calibrated signal for "the
+sources do not cover this").
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.chunking import Passage
 from rag.embedder import canonical_name, load_embedder
-from rag.index import BM25_DIR, IndexLoadError, Manifest, read_faiss, read_passages
+from rag.index import Index, IndexLoadError
+from rag.passage import Passage
+from rag.query import Query, QueryParser, name_variants
 
-MODES = ("dense", "bm25", "hybrid")
+MODES = ("fused", "dense", "questions", "bm25")
 
 
 @dataclass
 class RetrievalConfig:
-    # "dense", "bm25" or "hybrid" (reciprocal-rank fusion). Dense is the default because fusion
-    # lowered hit@1 on the consumer query set at every BM25 weight tried (rag.evaluate).
-    mode: str = "dense"
-    candidates: int = 50  # passages taken from each retriever before fusion and dedup
-    rrf_k: float = 60.0  # reciprocal-rank-fusion constant: larger flattens the rank weights
-    dense_weight: float = 1.0  # weight of the dense ranking in the fusion
-    bm25_weight: float = 0.5  # weight of the BM25 ranking in the fusion
+    """Retrieval (weights chosen on dev by bench/retrieval_tune.py)."""
+
+    mode: str = field(default="fused", metadata={"choices": MODES})  # fused: all signals below
+    candidates: int = 100  # passages and questions taken from each signal per search text
+    question_weight: float = 0.6  # weight of the cosine to MedQuAD's own question
+    bm25_weight: float = 0.2  # weight of BM25 (scaled to the best BM25 score of the search)
+    focus_bonus: float = 0.0  # added when the message names the record's condition
+    qtype_bonus: float = 0.03  # added when the message asks the record's question type
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hit:
     """One retrieved record, represented by its best-matching passage."""
 
-    record_id: str
-    passage_id: str
-    score: float  # ranking score of the chosen mode (fused, cosine or BM25)
-    similarity: float  # cosine similarity of question and passage, in [-1, 1]
-    title: str
-    text: str
-    question: str
-    qtype: str
-    focus: str
-    url: str
-    source: str
+    passage: Passage
+    rank_score: float  # what the mode ranked by (fused score, a cosine or a BM25 score)
+    cosine: float  # cosine similarity of the search and the passage, in [-1, 1]
 
     def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def bm25_document(p: Passage) -> str:
-    """What BM25 sees: title, synonyms (lay and alternative names) and the passage."""
-    return " ".join([p.title, *p.synonyms, p.text])
-
-
-def make_bm25(passages: list[Passage]):
-    """Index passages with bm25s (English stop words, Snowball stemming)."""
-    import bm25s
-    import Stemmer
-
-    tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
-    tokens = tokenizer.tokenize(
-        [bm25_document(p) for p in passages], return_as="tuple", show_progress=False
-    )
-    bm25 = bm25s.BM25()
-    bm25.index(tokens, show_progress=False)
-    return _BM25(bm25, tokenizer)
-
-
-class _BM25:
-    """A bm25s index with the tokenizer whose vocabulary it was built with."""
-
-    def __init__(self, bm25, tokenizer) -> None:
-        self.bm25 = bm25
-        self.tokenizer = tokenizer
-
-    def save(self, folder: str) -> None:
-        self.bm25.save(folder)
-        self.tokenizer.save_vocab(folder)
-        self.tokenizer.save_stopwords(folder)
-
-    @classmethod
-    def load(cls, folder: str) -> _BM25:
-        import bm25s
-        import Stemmer
-
-        tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"))
-        tokenizer.load_vocab(folder)
-        tokenizer.load_stopwords(folder)
-        return cls(bm25s.BM25.load(folder), tokenizer)
-
-    def search(self, queries: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-        # Words the index never saw come back as "" and score zero, rather than raising.
-        tokens = self.tokenizer.tokenize(
-            queries, update_vocab=False, return_as="string", show_progress=False
-        )
-        tokens = [t or [""] for t in tokens]
-        n = min(n, self.bm25.scores["num_docs"])
-        docs, scores = self.bm25.retrieve(tokens, k=n, show_progress=False)
-        return docs, scores
+        """The one serialization of a source, for the page, ``/ask`` and exports."""
+        return {
+            **self.passage.to_dict(),
+            "rank_score": round(self.rank_score, 4),
+            "cosine": round(self.cosine, 4),
+        }
 
 
 class Retriever:
-    """Search one index folder; load once, query many times (thread-safe for reads)."""
+    """Search one index; load once, query many times (thread-safe for reads)."""
 
     def __init__(
-        self,
-        index_dir: str | Path,
-        embedder: str | None = None,
-        config: RetrievalConfig | None = None,
+        self, index: Index, embedder: str | None = None, config: RetrievalConfig | None = None
     ) -> None:
-        self.index_dir = Path(index_dir)
-        self.manifest = Manifest.read(self.index_dir)
-        if embedder is not None and canonical_name(embedder) != canonical_name(
-            self.manifest.embedder
-        ):
+        manifest = index.manifest
+        if embedder is not None and canonical_name(embedder) != canonical_name(manifest.embedder):
             raise IndexLoadError(
-                f"index at {self.index_dir} was built with embedder {self.manifest.embedder}, "
+                f"index at {index.folder} was built with embedder {manifest.embedder}, "
                 f"not {embedder}; rebuild it with --embedder {embedder} or drop --embedder"
             )
+        self.index = index
         self.config = config or RetrievalConfig()
-        self.passages = read_passages(self.index_dir)
-        self.faiss = read_faiss(self.index_dir, expected=len(self.passages))
-        if self.faiss.d != self.manifest.dimension:
-            raise IndexLoadError(f"index at {self.index_dir}: vector size != manifest dimension")
-        self.vectors = self._all_vectors()
-        try:
-            self.bm25 = _BM25.load(str(self.index_dir / BM25_DIR))
-        except Exception as exc:  # bm25s raises many kinds of errors on damaged files
-            raise IndexLoadError(f"corrupt BM25 index in {self.index_dir}: {exc}") from exc
-        self.model = load_embedder(self.manifest.embedder)
-        if self.model.get_embedding_dimension() != self.manifest.dimension:
+        self.model = load_embedder(manifest.embedder)
+        if self.model.get_embedding_dimension() != manifest.dimension:
             raise IndexLoadError(
-                f"embedder {self.manifest.embedder} gives vectors of another size than the index"
+                f"embedder {manifest.embedder} gives vectors of another size than the index"
             )
+        self._records: list[str] = sorted({p.record_id for p in index.passages})
+        number = {rid: i for i, rid in enumerate(self._records)}
+        self._passage_record = np.array([number[p.record_id] for p in index.passages])
+        self._question_record = np.array([number[q.record_id] for q in index.questions])
+        self._record_passages: list[list[int]] = [[] for _ in self._records]
+        for i, r in enumerate(self._passage_record):
+            self._record_passages[r].append(i)
+        self._record_questions: list[list[int]] = [[] for _ in self._records]
+        for i, r in enumerate(self._question_record):
+            self._record_questions[r].append(i)
+        self._question_vectors = index.question_faiss.reconstruct_n(0, index.question_faiss.ntotal)
+        first = [index.passages[ps[0]] for ps in self._record_passages]
+        self._qtypes = [p.qtype for p in first]
+        self._names = [{v for n in (p.focus, *p.synonyms) for v in name_variants(n)} for p in first]
+        names = {n for record_names in self._names for n in record_names}
+        self.parser = QueryParser(names, _corpus_words(index.passages), self._generic(names))
 
-    def _all_vectors(self) -> np.ndarray:
-        """All vectors in memory, so every hit gets a cosine similarity, BM25-only ones too."""
-        import faiss
+    def _generic(self, names: set[str], share: float = 0.02) -> set[str]:
+        """Condition names whose every word is in more than ``share`` of the passages of *other*
+        conditions ("pain", "blood"): a name mentioned mostly in its own records stays specific,
+        however large a part of a small index those records are."""
+        from rag.text import Stems
 
-        index = self.faiss
-        if isinstance(index, faiss.IndexIVF):
-            index.make_direct_map()
-        return index.reconstruct_n(0, index.ntotal)
+        stems = Stems()
+        df = self.index.bm25.document_frequency
+        total = max(len(self.index.passages), 1)
+        own: dict[str, int] = {}
+        for record, record_names in enumerate(self._names):
+            for n in record_names:
+                own[n] = own.get(n, 0) + len(self._record_passages[record])
+        return {
+            n
+            for n in names
+            if min((df(s) for s in stems(n)), default=1.0) - own.get(n, 0) / total > share
+        }
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.index.passages
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         return self.model.encode(
@@ -155,94 +125,123 @@ class Retriever:
             show_progress_bar=len(texts) > 1000,
         ).astype(np.float32)
 
-    def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
-        return self.search_many([query], k=k, mode=mode)[0]
+    def search(
+        self, message: str, k: int = 5, mode: str | None = None, history: list[str] | None = None
+    ) -> list[Hit]:
+        return self.search_queries([self.parser.parse(message, history)], k, mode)[0]
 
     def search_many(
-        self, queries: list[str], k: int = 5, mode: str | None = None
+        self, messages: list[str], k: int = 5, mode: str | None = None
     ) -> list[list[Hit]]:
-        """Top-k records per query; the candidate pool widens until k distinct records appear
-        (one long answer can fill many candidate slots)."""
+        return self.search_queries([self.parser.parse(m) for m in messages], k, mode)
+
+    def search_queries(
+        self, queries: list[Query], k: int = 5, mode: str | None = None
+    ) -> list[list[Hit]]:
+        """Top-k records for each parsed query."""
         mode = mode or self.config.mode
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
-        total = len(self.passages)
-        n = min(max(self.config.candidates, 4 * k), total)
-        q = self.embed(queries)
-        results = self._search(queries, q, k, mode, n)
-        short = [i for i, hits in enumerate(results) if len(hits) < k]
-        while short and n < total:
-            n = min(4 * n, total)
-            redo = self._search([queries[i] for i in short], q[short], k, mode, n)
-            for i, hits in zip(short, redo, strict=True):
-                results[i] = hits
-            short = [i for i, hits in zip(short, redo, strict=True) if len(hits) < k]
-        return results
-
-    def _search(
-        self, queries: list[str], q: np.ndarray, k: int, mode: str, n: int
-    ) -> list[list[Hit]]:
-        if mode != "bm25":
-            dense_scores, dense_ids = self.faiss.search(q, n)
-        if mode != "dense":
-            bm25_ids, bm25_scores = self.bm25.search(queries, n)
-        results = []
-        for i in range(len(queries)):
-            if mode == "dense":
-                ranked = list(zip(dense_ids[i].tolist(), dense_scores[i].tolist(), strict=True))
-            elif mode == "bm25":
-                ranked = list(zip(bm25_ids[i].tolist(), bm25_scores[i].tolist(), strict=True))
-            else:
-                ranked = self._fuse(dense_ids[i], bm25_ids[i], bm25_scores[i])
-            results.append(self._hits(ranked, q[i], k))
-        return results
-
-    def _fuse(self, dense_ids: np.ndarray, bm25_ids: np.ndarray, bm25_scores: np.ndarray):
-        c = self.config
-        fused: dict[int, float] = {}
-        for rank, pid in enumerate(dense_ids.tolist()):
-            if pid >= 0:
-                fused[pid] = fused.get(pid, 0.0) + c.dense_weight / (c.rrf_k + rank + 1)
-        for rank, (pid, score) in enumerate(
-            zip(bm25_ids.tolist(), bm25_scores.tolist(), strict=True)
-        ):
-            if score > 0:  # a zero BM25 score means no query word matched at all
-                fused[pid] = fused.get(pid, 0.0) + c.bm25_weight / (c.rrf_k + rank + 1)
-        return sorted(fused.items(), key=lambda item: -item[1])
-
-    def _hits(self, ranked: list[tuple[int, float]], q: np.ndarray, k: int) -> list[Hit]:
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for pid, score in ranked:
-            if pid < 0:
-                continue
-            p = self.passages[pid]
-            if p.record_id in seen:
-                continue
-            seen.add(p.record_id)
-            hits.append(
-                Hit(
-                    record_id=p.record_id,
-                    passage_id=p.id,
-                    score=float(score),
-                    similarity=float(self.vectors[pid] @ q),
-                    title=p.title,
-                    text=p.text,
-                    question=p.question,
-                    qtype=p.qtype,
-                    focus=p.focus,
-                    url=p.url,
-                    source=p.source,
-                )
-            )
-            if len(hits) == k:
-                break
-        return hits
-
-
-def default_index_dir() -> Path:
-    return Path(
-        os.environ.get(
-            "MEDGROUND_INDEX", Path(__file__).resolve().parent.parent / "index" / "medquad"
+        texts = [t for q in queries for t in q.texts]
+        vectors = self.embed(texts)
+        n = min(max(self.config.candidates, 4 * k), len(self.passages))
+        if self.index.quick and mode == "dense":
+            raise ValueError("a quick index has no passage vectors: use fused, questions or bm25")
+        dense = mode != "bm25" and not self.index.quick
+        dense_ids = self.index.faiss.search(vectors, n)[1] if dense else None
+        question_ids = (
+            self.index.question_faiss.search(vectors, n)[1]
+            if mode in ("fused", "questions")
+            else None
         )
-    )
+        bm25 = self.index.bm25.search(texts, n) if mode in ("fused", "bm25") else None
+        results, start = [], 0
+        for q in queries:
+            rows = range(start, start + len(q.texts))
+            start += len(q.texts)
+            results.append(self._rank(q, rows, vectors, dense_ids, question_ids, bm25, k, mode))
+        return results
+
+    def _rank(self, q: Query, rows, vectors, dense_ids, question_ids, bm25, k: int, mode: str):
+        c = self.components(q, rows, vectors, dense_ids, question_ids, bm25)
+        if not len(c["record"]):
+            return []
+        cfg = self.config
+        if mode == "dense":
+            score = c["passage_cos"]
+        elif mode == "bm25":
+            score = c["bm25"]
+        elif mode == "questions":
+            score = c["question_cos"]
+        else:
+            score = (
+                c["passage_cos"]
+                + cfg.question_weight * c["question_cos"]
+                + cfg.bm25_weight * c["bm25"]
+                + cfg.focus_bonus * c["focus"]
+                + cfg.qtype_bonus * c["qtype"]
+            )
+        order = np.argsort(-score, kind="stable")[:k]
+        # A quick index has no passage vectors: its questions say how close the sources are.
+        cosine = c["question_cos"] if self.index.quick else c["passage_cos"]
+        return [
+            Hit(self.passages[int(c["passage"][i])], float(score[i]), float(cosine[i]))
+            for i in order
+        ]
+
+    def components(self, q: Query, rows, vectors, dense_ids, question_ids, bm25) -> dict:
+        """Every signal for each candidate record of one query (best over its search texts)."""
+        candidates: set[int] = set()
+        lexical: dict[int, float] = {}
+        lexical_passage: dict[int, int] = {}
+        for row in rows:
+            if dense_ids is not None:
+                ids = dense_ids[row][dense_ids[row] >= 0]
+                candidates.update(self._passage_record[ids].tolist())
+            if question_ids is not None:
+                ids = question_ids[row][question_ids[row] >= 0]
+                candidates.update(self._question_record[ids].tolist())
+            if bm25 is not None:
+                ids, scores = bm25[0][row], bm25[1][row]
+                top = float(scores.max()) if len(scores) else 0.0
+                for pid, score in zip(ids.tolist(), scores.tolist(), strict=True):
+                    if score > 0 and top > 0:
+                        r = int(self._passage_record[pid])
+                        candidates.add(r)
+                        if score / top > lexical.get(r, 0.0):
+                            lexical[r], lexical_passage[r] = score / top, pid
+        records = sorted(candidates)
+        texts = vectors[list(rows)].T
+        out = {
+            key: np.zeros(len(records), np.float32)
+            for key in ("passage_cos", "question_cos", "bm25", "focus", "qtype")
+        }
+        out["record"] = np.array(records, dtype=np.int64)
+        out["passage"] = np.zeros(len(records), dtype=np.int64)
+        foci = set(q.foci)
+        for i, r in enumerate(records):
+            pids = self._record_passages[r]
+            if self.index.vectors is not None:
+                cos = self.index.vectors[pids] @ texts  # passages x search texts
+                out["passage_cos"][i] = cos.max()
+                out["passage"][i] = pids[int(np.unravel_index(cos.argmax(), cos.shape)[0])]
+            else:
+                out["passage"][i] = lexical_passage.get(r, pids[0])
+            out["question_cos"][i] = (
+                self._question_vectors[self._record_questions[r]] @ texts
+            ).max()
+            out["bm25"][i] = lexical.get(r, 0.0)
+            out["focus"][i] = bool(self._names[r] & foci)
+            out["qtype"][i] = self._qtypes[r] in q.qtypes
+        return out
+
+    def record_id(self, record: int) -> str:
+        return self._records[record]
+
+
+def _corpus_words(passages: list[Passage]) -> set[str]:
+    """Every word of the indexed text, so only unknown words are taken for misspellings."""
+    found: set[str] = set()
+    for p in passages:
+        found.update(re.findall(r"[a-z0-9]+", p.text.lower()))
+    return found

@@ -8,8 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from rag.index import IndexLoadError
-from rag.retriever import MODES, Retriever, default_index_dir
+from rag.index import Index, IndexLoadError, default_index_dir
+from rag.retriever import MODES, Retriever
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: the question is empty", file=sys.stderr)
         return 2
     try:
-        hits = Retriever(args.index).search(args.question, k=args.k, mode=args.mode)
+        hits = Retriever(Index.open(args.index)).search(args.question, k=args.k, mode=args.mode)
     except IndexLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -39,9 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0
     for rank, h in enumerate(hits, 1):
-        print(f"[{rank}] {h.title}  (similarity {h.similarity:.2f}, {h.source})")
-        print(f"    {h.url}")
-        print(textwrap.indent(textwrap.fill(textwrap.shorten(h.text, 400), 96), "    "))
+        p = h.passage
+        print(f"[{rank}] {p.title}  (cosine {h.cosine:.2f}, {p.source})")
+        print(f"    {p.url}")
+        print(textwrap.indent(textwrap.fill(textwrap.shorten(p.text, 400), 96), "    "))
     return 0
 
 

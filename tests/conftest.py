@@ -63,6 +63,7 @@ def small_index(small_records, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def retriever(small_index):
+    from rag.index import Index
     from rag.retriever import Retriever
 
-    return Retriever(small_index)
+    return Retriever(Index.open(small_index))

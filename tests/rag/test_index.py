@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
 
 from rag.build_index import BuildConfig, build_from_records, main
-from rag.chunking import chunk_record, split_sentences
+from rag.chunking import chunk_record
 from rag.embedder import load_embedder
-from rag.index import IndexLoadError, Manifest
+from rag.index import Index, IndexLoadError, IndexWriteError, Manifest
 from rag.retriever import Retriever
 
 
@@ -28,12 +29,11 @@ def test_passages_fit_the_embedder(small_records):
     assert " ".join(p.text for p in passages).split() == longest.answer.split()
 
 
-def test_sentence_split_keeps_abbreviations_together():
-    assert split_sentences("Take it e.g. daily. Then stop.\n\nNew part") == [
-        "Take it e.g. daily.",
-        "Then stop.",
-        "New part",
-    ]
+def test_lists_survive_chunking(small_records):
+    tok = load_embedder().tokenizer
+    listed = next(r for r in small_records if "\n- " in r.answer and len(r.answer) < 600)
+    (passage,) = chunk_record(listed, tok, 256)
+    assert passage.text == listed.answer and any("\n- " in u for u in passage.units)
 
 
 def test_manifest_and_files(small_index, small_records):
@@ -42,33 +42,79 @@ def test_manifest_and_files(small_index, small_records):
     assert m.dimension == 384 and m.records == len(small_records) and m.faiss == "flat"
     lines = (small_index / "passages.jsonl").read_text().splitlines()
     assert len(lines) == m.passages
+    assert m.questions >= m.records  # every record's own question, plus lay-name variants
     assert not list(small_index.parent.glob(".small.tmp-*"))
 
 
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexLoadError, match=r"python -m rag\.build_index"):
-        Retriever(tmp_path / "nothing")
+        Index.open(tmp_path / "nothing")
+
+
+def broken_copy(small_index, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(small_index, broken)
+    return broken
 
 
 def test_corrupt_vectors_fail_clearly(small_index, tmp_path):
-    broken = tmp_path / "broken"
-    shutil.copytree(small_index, broken)
+    broken = broken_copy(small_index, tmp_path)
     (broken / "vectors.faiss").write_bytes(b"not faiss")
     with pytest.raises(IndexLoadError, match="corrupt FAISS"):
-        Retriever(broken)
+        Index.open(broken)
 
 
 def test_corrupt_manifest_fails_clearly(small_index, tmp_path):
-    broken = tmp_path / "broken"
-    shutil.copytree(small_index, broken)
+    broken = broken_copy(small_index, tmp_path)
     (broken / "manifest.json").write_text("{")
     with pytest.raises(IndexLoadError, match="corrupt index manifest"):
-        Retriever(broken)
+        Index.open(broken)
+
+
+def test_old_format_says_rebuild_in_one_line(small_index, tmp_path):
+    broken = broken_copy(small_index, tmp_path)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    (broken / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
+    with pytest.raises(IndexLoadError, match=r"rebuild it with python -m rag\.build_index") as err:
+        Index.open(broken)
+    assert "\n" not in str(err.value)
+
+
+def test_index_without_passages_fails_clearly(small_index, tmp_path):
+    broken = broken_copy(small_index, tmp_path)
+    (broken / "passages.jsonl").write_text("")
+    with pytest.raises(IndexLoadError, match="no passages"):
+        Index.open(broken)
 
 
 def test_other_embedder_is_refused(small_index):
     with pytest.raises(IndexLoadError, match="built with embedder"):
-        Retriever(small_index, embedder="sentence-transformers/all-mpnet-base-v2")
+        Retriever(Index.open(small_index), embedder="sentence-transformers/all-mpnet-base-v2")
+
+
+def test_a_folder_that_is_not_an_index_is_never_replaced(small_records, tmp_path, capsys):
+    notes = tmp_path / "mine"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("precious")
+    with pytest.raises(IndexWriteError, match="not a MedGround index"):
+        build_from_records(small_records[:3], BuildConfig(out=notes))
+    assert main(["--out", str(notes), "--limit", "3"]) == 2
+    assert "refusing to replace" in capsys.readouterr().err
+    assert [p.name for p in notes.iterdir()] == ["notes.txt"]
+    assert (notes / "notes.txt").read_text() == "precious"
+
+
+def test_rebuild_replaces_an_index_and_reuses_its_vectors(small_records, tmp_path, capsys):
+    out = tmp_path / "idx"
+    build_from_records(small_records[:20], BuildConfig(out=out))
+    capsys.readouterr()
+    build_from_records(small_records[:25], BuildConfig(out=out))
+    assert Manifest.read(out).records == 25
+    embedded, total = map(
+        int, re.search(r"Embedding (\d+) of (\d+) passages", capsys.readouterr().out).groups()
+    )
+    assert 0 < embedded < total  # only the five new records' passages
+    assert len(Index.open(out).passages) == total
 
 
 def test_interrupted_build_keeps_previous_index(small_records, small_index, tmp_path, monkeypatch):
@@ -92,12 +138,12 @@ def test_interrupted_build_keeps_previous_index(small_records, small_index, tmp_
 def test_approximate_indexes_agree_with_exact_search(small_records, tmp_path, kind):
     out = tmp_path / kind
     build_from_records(small_records[:120], BuildConfig(out=out, faiss=kind))
-    approx = Retriever(out)
+    approx = Retriever(Index.open(out))
     assert json.loads((out / "manifest.json").read_text())["faiss"] == kind
     queries = ["symptoms of glaucoma", "asthma treatment", "what causes gout", "stroke signs"]
     q = approx.embed(queries)
-    exact = (q @ approx.vectors.T).argmax(axis=1)
-    _, found = approx.faiss.search(q, 1)
+    exact = (q @ approx.index.vectors.T).argmax(axis=1)
+    _, found = approx.index.faiss.search(q, 1)
     assert (found[:, 0] == exact).mean() >= 0.75
 
 

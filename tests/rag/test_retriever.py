@@ -10,23 +10,23 @@ from rag import evaluate, search
 from rag.evaluate import score_ranking
 
 
-@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+@pytest.mark.parametrize("mode", ["fused", "dense", "questions", "bm25"])
 def test_modes_find_the_answer(retriever, mode):
     hits = retriever.search("what are the signs of glaucoma", k=5, mode=mode)
-    assert hits and any(h.focus == "Glaucoma" for h in hits[:3])
-    assert all(h.url.startswith("http") and h.source for h in hits)
+    assert hits and any(h.passage.focus == "Glaucoma" for h in hits[:3])
+    assert all(h.passage.url.startswith("http") and h.passage.source for h in hits)
 
 
 def test_hits_are_one_per_record_and_sorted(retriever):
     hits = retriever.search("asthma attack triggers", k=10)
-    ids = [h.record_id for h in hits]
+    ids = [h.passage.record_id for h in hits]
     assert len(ids) == len(set(ids)) == 10
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert [h.rank_score for h in hits] == sorted((h.rank_score for h in hits), reverse=True)
 
 
 def test_off_topic_question_has_low_similarity(retriever):
-    medical = retriever.search("how is high blood pressure treated", k=1)[0].similarity
-    off_topic = retriever.search("who won the football world cup in 1998", k=1)[0].similarity
+    medical = retriever.search("how is high blood pressure treated", k=1)[0].cosine
+    off_topic = retriever.search("who won the football world cup in 1998", k=1)[0].cosine
     assert medical > 0.5 > off_topic
 
 
@@ -51,15 +51,22 @@ def test_evaluate_cli_prints_all_modes(small_index, tmp_path, capsys):
         == 0
     )
     out = json.loads(capsys.readouterr().out)["q"]
-    assert set(out) >= {"dense", "bm25", "hybrid", "queries"}
-    assert set(out["hybrid"]) >= {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"}
+    assert set(out) >= {"fused", "dense", "questions", "bm25", "queries"}
+    assert set(out["fused"]) >= {"hit@1", "hit@5", "recall@10", "mrr@10", "ndcg@10"}
     assert plot.stat().st_size > 1000
 
 
-def test_evaluate_own_questions_beats_chance(small_index, capsys):
-    assert evaluate.main(["--index", str(small_index), "--limit", "60", "--modes", "hybrid"]) == 0
-    res = json.loads(capsys.readouterr().out)["medquad_own_questions"]
-    assert res["hybrid"]["recall@10"] > 0.5
+def test_a_paraphrase_finds_the_record_it_asks_for(retriever):
+    # MedQuAD asks "What are the symptoms of Shingles ?"; people ask otherwise. (Question
+    # matching alone prefers "How to diagnose Shingles?" here; the combined score does not.)
+    hits = retriever.search("how would i know if i have shingles", k=3)
+    assert hits[0].passage.focus == "Shingles" and hits[0].passage.qtype == "symptoms"
+
+
+def test_follow_up_keeps_the_condition_and_changes_the_question(retriever):
+    history = ["my dad's toe is swollen and red, the doctor said gout. what are the symptoms?"]
+    hits = retriever.search("what causes it?", k=3, history=history)
+    assert hits[0].passage.focus == "Gout" and hits[0].passage.qtype == "causes"
 
 
 def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
@@ -68,7 +75,7 @@ def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
         == 0
     )
     hits = json.loads(capsys.readouterr().out)
-    assert len(hits) == 3 and hits[0]["url"].startswith("http")
+    assert len(hits) == 3 and hits[0]["url"].startswith("http") and "cosine" in hits[0]
     assert search.main(["   ", "--index", str(small_index)]) == 2
     assert search.main(["gout", "--index", str(tmp_path / "none")]) == 2
     assert "rag.build_index" in capsys.readouterr().err

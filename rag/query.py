@@ -1,0 +1,163 @@
+"""From what a person typed (and the conversation so far) to what the retriever searches for.
+
+People do not type MedQuAD's questions. They write a paragraph of background and then ask, ask
+two things at once, misspell the condition, call it by a lay name, or follow up with "what causes
+it?". A :class:`QueryParser` turns a message into :class:`Query`:
+
+* ``texts``: what to embed and search: the message itself and, for a long message, each of its
+  question sentences together with the conditions named anywhere in it;
+* ``foci``: the conditions named (names and synonyms of MedQuAD's foci, misspellings corrected);
+* ``qtypes``: the MedQuAD question types the message asks about (symptoms, treatment...).
+
+A follow-up that names no condition of its own borrows the conditions of the turns before it,
+instead of being searched together with the whole previous question.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Words that mark each MedQuAD question type in everyday questions.
+QTYPE_CUES = {
+    "information": r"what (is|are) (this|it|that|these)\b|what could (it|this|that) be|"
+    r"(could|can|is|does) (it|that|this) (be|mean)|what does .{1,40} mean|^what is\b|^what are\b|"
+    r"tell me about|same thing as|difference between",
+    "symptoms": r"symptom|\bsigns?\b|feel like|know if|how do i know|warning|notice|look like",
+    "causes": r"\bcause|\bwhy\b|sets? off|trigger|what makes|how do (you|i|people) (get|catch)|"
+    r"\breason|come from|how did (he|she|they|i|we) get",
+    "treatment": r"\btreat|\bcure|medicine|medication|\bdrugs?\b|therap|surgery|what can (i|be|we) do|"
+    r"relie|manage|get rid|\bpills?\b|remed|what will they give",
+    "prevention": r"prevent|avoid|stop getting|lower (my |the )?risk|reduce (my |the )?risk|"
+    r"keep from|protect",
+    "exams and tests": r"\btests?\b|testing|diagnos|screen|check for|\bexam|scan|biopsy",
+    "outlook": r"outlook|prognosis|recover|life expectancy|lifespan|surviv|go away|how long|"
+    r"serious|\bdie\b|fatal|chances",
+    "susceptibility": r"who (gets|is at risk)|at risk|risk factor|more likely|likely to get|chance of",
+    "inheritance": r"inherit|hereditary|run in (the )?famil|runs in|pass(ed)? (it )?(on|down|to)|"
+    r"\bgenetic\b",
+    "frequency": r"how common|how many people|prevalen|how rare",
+    "genetic changes": r"\bgenes?\b|mutation",
+    "complications": r"complication|lead to|problems can",
+    "research": r"research|clinical trial|new treatments?|studies",
+}
+_QTYPE_RE = {k: re.compile(v) for k, v in QTYPE_CUES.items()}
+_WORD = re.compile(r"[a-z0-9]+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ASKS = re.compile(
+    r"^(what|whats|which|how|why|who|when|where|is|are|can|could|does|do|did|should|will|would|"
+    r"am|has|have|any|tell me|explain)\b",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|him|her)\b")
+_STOP = frozenset(
+    "the and for with what how why who can does that this have has from your you are was were "
+    "will would could should about into they them their there been being when which".split()
+)
+LONG_MESSAGE_WORDS = 25  # longer messages are searched by their question sentences too
+MAX_NGRAM = 8  # longest condition name matched, in words
+
+
+@dataclass
+class Query:
+    texts: list[str]  # what to search; the first is the message (with borrowed conditions)
+    foci: list[str] = field(default_factory=list)  # condition names found (lower case)
+    qtypes: set[str] = field(default_factory=set)  # question types asked about
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def name_variants(name: str) -> set[str]:
+    """A condition name as people shorten it: "Parkinson's Disease" -> "parkinsons disease",
+    "parkinson s disease", "parkinsons", "parkinson"."""
+    key = " ".join(words(name))
+    variants = {key, key.replace(" s ", "s ").removesuffix(" s")}
+    for v in list(variants):
+        for tail in (" disease", " syndrome", " disorder", " disorders"):
+            if v.endswith(tail) and len(v.split()) > 1:
+                variants.add(v.removesuffix(tail).removesuffix(" s"))
+    return {v.strip() for v in variants if v.strip()}
+
+
+def question_types(text: str) -> set[str]:
+    lowered = text.lower()
+    return {qtype for qtype, cue in _QTYPE_RE.items() if cue.search(lowered)}
+
+
+def question_sentences(message: str) -> list[str]:
+    """The sentences that ask something (a question mark, or a question word first)."""
+    sentences = [s.strip() for s in _SENTENCE.split(message.strip()) if s.strip()]
+    return [s for s in sentences if s.endswith("?") or _ASKS.match(s)]
+
+
+class QueryParser:
+    """Knows the conditions of one index (names and synonyms) to find them in messages."""
+
+    def __init__(
+        self, names: Iterable[str], vocabulary: Iterable[str] = (), generic: Iterable[str] = ()
+    ) -> None:
+        self.names: set[str] = set()
+        for name in names:
+            for key in name_variants(name):
+                if len(key) >= 4 and key not in _STOP:
+                    self.names.add(key)
+        # Names too common to say what a conversation is about ("pain", "blood", "surgery").
+        self.generic = {" ".join(words(n)) for n in generic}
+        self.name_words = sorted({w for n in self.names for w in n.split() if len(w) >= 5})
+        # Words that need no correction: every word of the index, names included.
+        self.known = set(vocabulary) | {w for n in self.names for w in n.split()}
+
+    def correct(self, text: str) -> str:
+        """Misspelled condition words replaced by the closest name word ("alzhiemers")."""
+        out = []
+        for w in words(text):
+            if len(w) >= 5 and w not in self.known:
+                # Long words need a closer match: "farting" is not "floating".
+                cutoff = 0.85 if len(w) >= 7 else 0.8
+                close = difflib.get_close_matches(w, self.name_words, n=1, cutoff=cutoff)
+                w = close[0] if close and close[0][0] == w[0] else w
+            out.append(w)
+        return " ".join(out)
+
+    def foci(self, text: str) -> list[str]:
+        """Condition names in the text, longest first, none inside another one found."""
+        tokens = self.correct(text).split()
+        found: list[str] = []
+        covered: set[int] = set()
+        for n in range(min(MAX_NGRAM, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                gram = " ".join(tokens[i : i + n])
+                if gram in self.names and not covered & set(range(i, i + n)):
+                    found.append(gram)
+                    covered |= set(range(i, i + n))
+        return found
+
+    def specific(self, foci: list[str]) -> list[str]:
+        return [f for f in foci if f not in self.generic]
+
+    def parse(self, message: str, history: list[str] | None = None) -> Query:
+        foci = self.foci(message)
+        corrected = self.correct(message)
+        texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
+        if history and not self.specific(foci):
+            # A follow-up: what it is about comes from the conversation. It is searched with the
+            # conditions named earlier, and with the previous message as a whole.
+            texts = [f"{history[-1]} {message}"]
+            for earlier in reversed(history):
+                if borrowed := self.specific(self.foci(earlier)):
+                    foci = borrowed + foci
+                    texts.insert(0, f"{', '.join(borrowed)}: {message}")
+                    break
+        asks = question_sentences(message)
+        if len(message.split()) > LONG_MESSAGE_WORDS and asks:
+            named = ", ".join(self.specific(foci) or foci)
+            texts += [f"{named}: {ask}" if named else ask for ask in asks]
+        # The conversation as typed always stays one of the searches: parsing only adds.
+        typed = " ".join([*(history or []), message])
+        if typed not in texts:
+            texts.append(typed)
+        return Query(texts=texts, foci=foci, qtypes=question_types(" ".join(asks) or message))

@@ -1,0 +1,238 @@
+"""The shape of answer text: lines, list items, sentences, and the units answers are built from.
+
+MedQuAD answers arrive with their layout flattened into runs of spaces and `` - `` markers, and
+with em dashes deleted upstream ("symptomssuch as bloating"). :func:`clean_answer` restores a
+small, explicit layout that every later step shares::
+
+    one line per paragraph
+    - one line per list item
+
+A *unit* is the smallest piece an answer may quote: a sentence, or a lead sentence together
+with the list it introduces ("Symptoms include:" + its items). Grounded answers are made of
+whole units, so a quote never cuts a list from its lead or a sentence in half.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+ITEM = "- "
+# Where upstream text hides a line break: newlines, long runs of spaces, or a list marker
+# after two spaces or after a colon ("include: - a  - b").
+_BREAK = re.compile(r"\s*\n\s*|\s{3,}|\s{2,}(?=-\s)|(?<=:)\s+(?=-\s)|(?<=\.)\s+(?=-\s+[A-Z])")
+# A last list item this long has swallowed the prose after the list (no marker ends a list).
+_LONG_ITEM_WORDS = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+# Section headings run into the next sentence upstream ("Common Treatments The most common
+# treatments..."): a run of two or more title-case words, then a word that typically opens a
+# sentence, then a lower-case word.
+_SMALL = "of|for|and|the|to|with|in|a|an|or|on|at|by|your|you"
+_OPENERS = (
+    "The|A|An|If|When|Some|Most|Many|You|Your|It|Its|This|These|There|They|People|Doctors|In|"
+    "For|With|Because|Although|About|Researchers|Scientists|Each|Every|Other|Several|Not|Only|"
+    "Older|Adults|Children|Women|Men|After|Before|During|While|Over|Taking|Eating|Getting|"
+    "Being|Having|To|Ask|Call|See|Learn|Find|Check|Make|Try|Keep|Use|Do|Be|Get"
+)
+_HEADING = re.compile(
+    rf"(?:(?<=^)|(?<=[.!?] ))((?!(?:The|How|What|See|Why|Who|When|Where|Is|Are|Can|Do|Does) )"
+    rf"[A-Z][\w'-]*(?: (?:[A-Z][\w'-]*|{_SMALL})){{0,6}} [A-Z][\w'-]*) (?=(?:{_OPENERS}) [a-z])"
+)
+
+
+def split_headings(line: str) -> list[str]:
+    """A line with headings run into it -> the headings on lines of their own."""
+    out, start = [], 0
+    for m in _HEADING.finditer(line):
+        if m.group(1).split()[-1] in _SMALL.split("|"):
+            continue
+        if line[start : m.start()].strip():
+            out.append(line[start : m.start()].strip())
+        out.append(m.group(1))
+        start = m.end()
+    out.append(line[start:].strip())
+    return [piece for piece in out if piece]
+
+
+def clean_answer(raw: str) -> str:
+    """Upstream answer text -> paragraphs, headings and ``- `` list items, one per line."""
+    lines: list[str] = []
+    for piece in _BREAK.split(raw.replace("\r", "")):
+        piece = " ".join(piece.split())
+        if piece in {"", "-"}:
+            continue
+        if piece.startswith("-") and not piece.startswith("--"):
+            piece = ITEM + piece.lstrip("- ")
+        elif lines and is_item(lines[-1]) and len(lines[-1].split()) > _LONG_ITEM_WORDS:
+            lines[-1:] = _end_list(lines[-1])
+        lines.extend(split_headings(piece) if not is_item(piece) else [piece])
+    if lines and is_item(lines[-1]) and len(lines[-1].split()) > _LONG_ITEM_WORDS:
+        lines[-1:] = _end_list(lines[-1])
+    return "\n".join(lines)
+
+
+def _end_list(item: str) -> list[str]:
+    """Split an overlong last item after its first sentence: the rest is prose again."""
+    first, *rest = split_sentences(item)
+    return [first, " ".join(rest)] if rest else [item]
+
+
+def is_item(line: str) -> bool:
+    return line.startswith(ITEM)
+
+
+def is_heading(unit: str) -> bool:
+    """A short line with no sentence end and no list: a heading, not something to quote."""
+    return (
+        "\n" not in unit
+        and not unit.rstrip().endswith((".", "!", "?", ":"))
+        and len(unit.split()) <= 8
+    )
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one line of prose."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _introduces_list(sentence: str) -> bool:
+    return sentence.endswith(":") or not sentence.endswith((".", "!", "?"))
+
+
+def split_units_at_lines(text: str) -> list[tuple[str, bool]]:
+    """Units, each with whether it starts a new line (see :func:`join_units`)."""
+    units: list[tuple[str, bool]] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if is_item(line):
+            last = units[-1][0] if units else ""
+            if units and (is_item(last.split("\n")[-1]) or _introduces_list(last)):
+                units[-1] = (last + "\n" + line, units[-1][1])
+            else:
+                units.append((line, True))
+        else:
+            units.extend((s, i == 0) for i, s in enumerate(split_sentences(line)))
+    return units
+
+
+def split_units(text: str) -> list[str]:
+    """Sentences, with each list kept whole and attached to the sentence that introduces it."""
+    return [unit for unit, _ in split_units_at_lines(text)]
+
+
+def join_units(units: list[tuple[str, bool]]) -> str:
+    """The inverse of :func:`split_units_at_lines` for any run of its units."""
+    text = ""
+    for unit, starts_line in units:
+        text += unit if not text else ("\n" if starts_line else " ") + unit
+    return text
+
+
+def plain(text: str) -> str:
+    """One line of text (lists joined with semicolons), for embedding and word matching."""
+    out = []
+    for line in text.split("\n"):
+        if is_item(line):
+            item = line[len(ITEM) :].rstrip(".;")
+            out.append(item + ";")
+        elif line.strip():
+            out.append(line)
+    return " ".join(out).rstrip(";")
+
+
+def to_markdown(text: str) -> str:
+    """Paragraphs as paragraphs, items as a Markdown list (blank line before and after)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if is_item(line):
+            if out and not is_item(out[-1]):
+                out.append("")
+        elif out:
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def word_counts(texts: Iterable[str]) -> Counter:
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(w.lower() for w in _WORD.findall(text))
+    return counts
+
+
+# Words that follow a deleted em dash: "symptoms—such as", "diarrhea—often", "deficiency—an".
+_DASH_FOLLOWERS = frozenset(
+    """such that which who whom whose an the and or but nor is are was were may might can could
+    will would should including especially even often usually sometimes also for with from in of
+    to at as when where while if called about not than these this those their its it they
+    you your most more many all each both one two three mainly mostly only typically
+    generally particularly commonly known after before""".split()
+)
+
+
+class GlueRepair:
+    """Puts back the em dashes that upstream deleted: "diarrheaoften" -> "diarrhea—often".
+
+    A word is split only when it is rare in the corpus, its left part is a common word, and its
+    right part is a word that typically follows a dash ("such", "often", "an"), so compounds
+    ("breakthrough", "checklist") and rare medical terms stay whole.
+    """
+
+    def __init__(self, counts: Counter, max_count: int = 2, min_left: int = 40) -> None:
+        self.counts = counts
+        self.max_count = max_count
+        self.min_left = min_left
+        self.cache: dict[str, str | None] = {}
+
+    def split(self, word: str) -> str | None:
+        key = word.lower()
+        if key not in self.cache:
+            self.cache[key] = None
+            if len(key) >= 7 and self.counts[key] <= self.max_count:
+                for i in range(len(key) - 2, 3, -1):  # the longest follower wins
+                    left, right = key[:i], key[i:]
+                    # Two-letter followers also end real words ("transit", "frontalis").
+                    need = self.min_left * (5 if len(right) == 2 else 1)
+                    latin = right == "is" and left.endswith(("al", "ar"))
+                    if (
+                        not latin
+                        and right in _DASH_FOLLOWERS
+                        and left not in _DASH_FOLLOWERS
+                        and self.counts[left] >= need
+                    ):
+                        self.cache[key] = f"{word[:i]}—{word[i:]}"
+                        break
+        return self.cache[key]
+
+    def __call__(self, text: str) -> str:
+        return _WORD.sub(lambda m: self.split(m.group(0)) or m.group(0), text)
+
+
+# Words that carry no content for matching a question to a sentence.
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being it
+    its this that these those there their they them he she his her you your we our can may might
+    will would should could do does did not no so than then also such which who whom what when
+    where why how all any some more most other into about over after before very have has had i
+    me my im ive get gets got much many one ones thing things know tell please""".split()
+)
+
+
+class Stems:
+    """Content words of a text reduced to Snowball stems ("treated", "treatment" -> "treat")."""
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("english")
+
+    def __call__(self, text: str) -> set[str]:
+        words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+        return set(self._stemmer.stemWords(words))

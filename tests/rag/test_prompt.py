@@ -1,0 +1,83 @@
+"""The grounded answer format: numbered units in, numbers out, verbatim cited units shown."""
+
+from __future__ import annotations
+
+from rag.passage import Passage
+from rag.prompt import (
+    NO_ANSWER,
+    Candidate,
+    SelectionConfig,
+    all_candidates,
+    build_grounded_messages,
+    grounded_target,
+    parse_choices,
+    render_choices,
+    select_candidates,
+)
+
+
+def passage(n: int, text: str, focus: str = "Gout", qtype: str = "treatment") -> Passage:
+    return Passage(
+        id=f"r{n}:0",
+        record_id=f"r{n}",
+        chunk=0,
+        title=f"{focus} — {qtype}",
+        text=text,
+        question="?",
+        qtype=qtype,
+        focus=focus,
+        url="https://example.org",
+        source="NIH",
+    )
+
+
+PASSAGES = [
+    passage(1, "Gout is treated with medicines. Treatment includes:\n- rest\n- ice"),
+    passage(2, "Asthma is a lung disease. It narrows the airways.", "Asthma", "information"),
+]
+
+
+def test_units_are_numbered_per_passage():
+    labels = [c.label for c in all_candidates(PASSAGES)]
+    assert labels == ["[1.1]", "[1.2]", "[2.1]", "[2.2]"]
+
+
+def test_prompt_shows_question_then_numbered_units():
+    candidates = all_candidates(PASSAGES)
+    messages = build_grounded_messages("how do you treat gout", PASSAGES, candidates)
+    user = messages[1]["content"]
+    assert user.startswith("Question: how do you treat gout\n\nSources:\n[1] Gout — treatment")
+    assert "[1.2] Treatment includes:\n- rest\n- ice" in user
+    assert user.endswith("Question: how do you treat gout")
+
+
+def test_selection_prefers_units_that_share_the_question_words():
+    cfg = SelectionConfig(max_chars=70, lead_bonus=0, rank_decay=0)
+    chosen = select_candidates("how is gout treated", PASSAGES, cfg)
+    assert [c.label for c in chosen] == ["[1.1]", "[1.2]"]  # asthma's units did not fit
+    assert sum(len(c.text) for c in chosen) <= 70
+
+
+def test_parse_takes_offered_labels_once_and_at_most_four():
+    candidates = all_candidates(PASSAGES)
+    chosen = parse_choices("[1.2] [9.9] [1.2] [2.1] [1.1] [2.2] [x]", candidates)
+    assert [c.label for c in chosen] == ["[1.2]", "[2.1]", "[1.1]", "[2.2]"]
+    assert parse_choices("[none]", candidates) is None
+    assert parse_choices("I think the answer is rest", candidates) is None
+
+
+def test_render_is_verbatim_and_cited():
+    candidates = {c.label: c for c in all_candidates(PASSAGES)}
+    text = render_choices([candidates["[1.1]"], candidates["[1.2]"], candidates["[2.1]"]])
+    assert text == (
+        "Gout is treated with medicines. [1]\n\n"
+        "Treatment includes: [1]\n\n- rest\n- ice\n\n"
+        "Asthma is a lung disease. [2]"
+    )
+    assert render_choices(None) == NO_ANSWER
+
+
+def test_target_format():
+    c = Candidate(2, 1, "x")
+    assert grounded_target([c, Candidate(2, 3, "y")]) == "[2.1] [2.3]"
+    assert grounded_target([]) == "[none]"

@@ -1,0 +1,46 @@
+"""Messages to searches: misspellings, long messages, several asks, follow-ups."""
+
+from __future__ import annotations
+
+from rag.query import QueryParser, name_variants, question_sentences, question_types
+
+PARSER = QueryParser(
+    ["Gout", "Alzheimer's Disease", "Lupus", "Pain", "Chronic Diarrhea in Children"],
+    vocabulary=["symptoms", "floating", "treated"],
+    generic=["Pain"],
+)
+
+
+def test_condition_names_and_their_short_forms():
+    assert "alzheimers" in name_variants("Alzheimer's Disease")
+    assert PARSER.foci("my mom may have alzheimers, what now?") == ["alzheimers"]
+
+
+def test_misspelled_conditions_are_corrected_but_other_words_are_not():
+    assert PARSER.foci("lupis symptoms, tired all the time") == ["lupus"]
+    assert PARSER.correct("farting a lot") == "farting a lot"
+
+
+def test_question_types():
+    assert question_types("how is it treated and what causes it?") == {"treatment", "causes"}
+    assert "information" in question_types("what could that be?")
+
+
+def test_long_message_is_also_searched_by_its_questions():
+    message = (
+        "My husband is 58 and woke up at 3am with his big toe hot and swollen. The urgent care "
+        "doctor said it is probably gout and gave him pills for the pain. He has never had this "
+        "before. What causes it? And how is it treated?"
+    )
+    assert question_sentences(message)[-2:] == ["What causes it?", "And how is it treated?"]
+    q = PARSER.parse(message)
+    assert q.texts[0] == message and "gout: What causes it?" in q.texts
+    assert {"causes", "treatment"} <= q.qtypes
+
+
+def test_follow_up_borrows_the_condition_not_the_whole_question():
+    history = ["my kid has had chronic diarrhea in children for weeks, what are the symptoms?"]
+    q = PARSER.parse("what causes it? the pain is bad", history)
+    assert q.texts[0] == "chronic diarrhea in children: what causes it? the pain is bad"
+    assert q.qtypes == {"causes"} and "chronic diarrhea in children" in q.foci
+    assert q.texts[-1].startswith(history[0])  # the conversation as typed is searched too

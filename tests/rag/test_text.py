@@ -1,0 +1,100 @@
+"""Answer text keeps its shape: lists and paragraphs survive, units never split a list."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rag.text import (
+    GlueRepair,
+    clean_answer,
+    is_heading,
+    join_units,
+    plain,
+    split_sentences,
+    split_units,
+    split_units_at_lines,
+    to_markdown,
+)
+
+RAW = (
+    "Food gives energy.    Causes of malnutrition include:       - Lack of nutrients. Even one "
+    "vitamin matters.    - An unbalanced diet    - Certain medical problems       Symptoms may "
+    "include fatigue. Or none."
+)
+
+
+def test_clean_answer_restores_lists_and_paragraphs():
+    assert clean_answer(RAW) == (
+        "Food gives energy.\n"
+        "Causes of malnutrition include:\n"
+        "- Lack of nutrients. Even one vitamin matters.\n"
+        "- An unbalanced diet\n"
+        "- Certain medical problems\n"
+        "Symptoms may include fatigue. Or none."
+    )
+
+
+def test_inline_list_after_a_colon():
+    assert clean_answer("Signs are: - thirst  - hunger") == "Signs are:\n- thirst\n- hunger"
+
+
+def test_dash_inside_a_sentence_is_not_a_list():
+    text = "If you lack nutrients -- including fats - you may suffer."
+    assert clean_answer(text) == text
+
+
+def test_units_keep_a_list_with_its_lead():
+    units = split_units(clean_answer(RAW))
+    assert units == [
+        "Food gives energy.",
+        "Causes of malnutrition include:\n- Lack of nutrients. Even one vitamin matters.\n"
+        "- An unbalanced diet\n- Certain medical problems",
+        "Symptoms may include fatigue.",
+        "Or none.",
+    ]
+
+
+def test_join_units_inverts_split():
+    text = clean_answer(RAW)
+    assert join_units(split_units_at_lines(text)) == text
+
+
+def test_sentence_split_keeps_abbreviations_together():
+    assert split_sentences("Take it e.g. daily. Then stop.") == [
+        "Take it e.g. daily.",
+        "Then stop.",
+    ]
+
+
+def test_markdown_and_plain_views():
+    text = "Signs are:\n- thirst\n- hunger\nSee a doctor."
+    assert to_markdown(text) == "Signs are:\n\n- thirst\n- hunger\n\nSee a doctor."
+    assert plain(text) == "Signs are: thirst; hunger; See a doctor."
+
+
+def test_glued_words_are_split_but_compounds_stay():
+    counts = Counter(
+        {
+            "symptoms": 500,
+            "such": 900,
+            "diarrhea": 300,
+            "often": 400,
+            "check": 80,
+            "list": 90,
+            "break": 60,
+            "through": 300,
+        }
+    )
+    repair = GlueRepair(counts)
+    assert repair("digestive symptomssuch as gas, diarrheaoften") == (
+        "digestive symptoms—such as gas, diarrhea—often"
+    )
+    assert repair("a checklist and a breakthrough") == "a checklist and a breakthrough"
+
+
+def test_headings_run_into_sentences_get_their_own_line():
+    raw = "Common Treatments The most common treatment is rest. Type A is rare."
+    assert (
+        clean_answer(raw) == "Common Treatments\nThe most common treatment is rest. Type A is rare."
+    )
+    assert is_heading("Common Treatments") and not is_heading("Rest helps.")
