@@ -9,122 +9,120 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from app.model import ModelConfig
-from rag.retriever import default_index_dir
+from app.pipeline import PipelineConfig
+from app.remote import RemoteConfig
+from rag.cli import add_config_args, config_from_args
+from rag.index import default_index_dir
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    m = ModelConfig()
+@dataclass
+class ServeConfig:
+    """Index and serving."""
+
+    index: Path = field(default_factory=default_index_dir)  # index folder
+    # MedQuAD folder, zip or URL to build the index from when it is missing (default:
+    # ../shared/datasets/MedQuAD if present, else the upstream download)
+    source: str | None = None
+    host: str = "127.0.0.1"  # address to serve on (0.0.0.0: the whole network)
+    port: int = 7860  # port
+    share: bool = False  # also create a public Gradio share link (needs internet)
+    auth: str | None = None  # require a login, given as user:password
+    feedback: str = "feedback/feedback.jsonl"  # where 👍/👎 are saved on this computer; "off"
+
+
+def parse_args(argv: list[str] | None = None):
     p = argparse.ArgumentParser(
         prog="python -m app",
         description="MedGround: grounded answers to health questions from NIH sources, "
         "with a local GGUF model on the CPU.",
     )
-    p.add_argument(
-        "--index",
-        type=Path,
-        default=default_index_dir(),
-        help="index folder (default: index/medquad)",
+    add_config_args(p, ServeConfig)
+    add_config_args(p, ModelConfig, title="Model (llama.cpp)")
+    add_config_args(p, RemoteConfig, title="Model on a server (instead of llama.cpp here)")
+    add_config_args(p, PipelineConfig, title="Answers")
+    args = p.parse_args(argv)
+    return (
+        config_from_args(ServeConfig, args),
+        config_from_args(ModelConfig, args),
+        config_from_args(RemoteConfig, args),
+        config_from_args(PipelineConfig, args),
     )
-    p.add_argument(
-        "--source",
-        help="MedQuAD folder, zip or URL to build the index from when it is missing "
-        "(default: ../shared/datasets/MedQuAD if present, else the upstream download)",
-    )
-    p.add_argument(
-        "--model",
-        default=m.model,
-        help="GGUF file, or owner/repo/file.gguf from the Hugging Face hub "
-        "(default: the packaged SmolLM2-135M-Instruct Q4_1)",
-    )
-    p.add_argument(
-        "--chat-format",
-        choices=["chatml", "gemma", "plain", "template"],
-        default=m.chat_format,
-        help="override the chat format (default: the GGUF's template, else the architecture's)",
-    )
-    p.add_argument("--ctx", type=int, default=m.ctx, help=f"context tokens (default: {m.ctx})")
-    p.add_argument("--threads", type=int, default=m.threads, help="CPU threads (default: all)")
-    p.add_argument(
-        "--max-tokens",
-        type=int,
-        default=m.max_tokens,
-        help=f"answer length (default: {m.max_tokens})",
-    )
-    p.add_argument(
-        "--temperature", type=float, default=m.temperature, help=f"default: {m.temperature}"
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to serve on (0.0.0.0: network)")
-    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    p.add_argument("--share", action="store_true", help="also create a public Gradio share link")
-    p.add_argument("--auth", help="require a login, given as user:password")
-    p.add_argument(
-        "--feedback", type=Path, default=Path("feedback/feedback.jsonl"), help="feedback file"
-    )
-    return p.parse_args(argv)
-
-
-def ensure_index(index: Path, source: str | None):
-    """Open the index, building it first when it does not exist yet."""
-    from rag.build_index import BuildConfig, build
-    from rag.index import MANIFEST, IndexLoadError
-    from rag.medquad import MedQuADError
-    from rag.retriever import Retriever
-
-    if not (index / MANIFEST).exists():
-        print(f"No index at {index}: building it now (one time, several minutes)...", flush=True)
-        try:
-            print(build(BuildConfig(source=source, out=index)).line(), flush=True)
-        except MedQuADError as exc:
-            raise IndexLoadError(
-                f"{exc}\nBuild the index yourself with: python -m rag.build_index "
-                f"--source PATH_TO_MedQuAD --out {index}"
-            ) from exc
-    return Retriever(index)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    serve, model_cfg, remote_cfg, pipeline_cfg = parse_args(argv)
     auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
+    if serve.auth:
+        user, sep, password = serve.auth.partition(":")
         if not sep or not user or not password:
             print("error: --auth must be user:password", file=sys.stderr)
             return 2
         auth = (user, password)
 
     from app.chat_format import ChatFormatError
+    from app.first_start import FullBuild, open_or_build
     from app.model import LocalModel, ModelError
     from app.pipeline import Pipeline
+    from app.remote import RemoteModel
     from app.ui import build_ui, launch_kwargs
-    from rag.index import IndexLoadError
+    from rag.index import IndexLoadError, IndexWriteError
+    from rag.medquad import MedQuADError
+    from rag.retriever import Retriever
 
     try:
-        retriever = ensure_index(args.index, args.source)
-        model = LocalModel(
-            ModelConfig(
-                model=args.model,
-                chat_format=args.chat_format,
-                ctx=args.ctx,
-                threads=args.threads,
-                max_tokens=args.max_tokens,
-                temperature=args.temperature,
-            )
-        )
-    except (IndexLoadError, ModelError, ChatFormatError) as exc:
+        index = open_or_build(serve.index, serve.source)
+        retriever = Retriever(index)
+        if remote_cfg.llm_url:
+            model = RemoteModel(remote_cfg, model_cfg.max_tokens, model_cfg.temperature)
+            if model.probe_grammar() is None and pipeline_cfg.answer_mode == "grounded":
+                print(
+                    f"note: the server at {remote_cfg.llm_url} does not constrain output with a "
+                    "grammar, so answers are written freely and checked sentence by sentence "
+                    "(--answer-mode free)",
+                    flush=True,
+                )
+                pipeline_cfg.answer_mode = "free"
+        else:
+            model = LocalModel(model_cfg)
+        pipeline = Pipeline(retriever, model, pipeline_cfg)
+    except (
+        IndexLoadError,
+        IndexWriteError,
+        MedQuADError,
+        ModelError,
+        ChatFormatError,
+        ValueError,
+        OSError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Model: {model.name} ({model.path}), chat format: {model.formatter.name}", flush=True)
-    demo = build_ui(Pipeline(retriever, model), args.feedback)
+    except KeyboardInterrupt:
+        print("interrupted: the index was not finished (nothing was replaced)", file=sys.stderr)
+        return 130
+    print(
+        f"Model: {model.name} ({model.path}{', adapter ' + str(model.lora) if model.lora else ''}),"
+        f" chat format {model.formatter.name}; answer mode {pipeline_cfg.answer_mode}",
+        flush=True,
+    )
+    status = None
+    if index.quick:
+        # Answer now from the quick index; the full one is swapped in when it is whole.
+        full = FullBuild(serve.index, serve.source, pipeline.use_index)
+        full.start()
+        status = full.status
+    feedback = None if serve.feedback == "off" else Path(serve.feedback)
+    demo = build_ui(pipeline, feedback, status)
     try:
         demo.launch(
-            server_name=args.host,
-            server_port=args.port,
-            share=args.share,
+            server_name=serve.host,
+            server_port=serve.port,
+            share=serve.share,
             auth=auth,
             footer_links=["api"],
             **launch_kwargs(),

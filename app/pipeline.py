@@ -1,24 +1,42 @@
-"""The answer pipeline: safety -> retrieval -> budgeted prompt -> streamed answer -> grounding.
+"""The answer pipeline: safety -> retrieval -> an answer mode -> a cited answer.
 
 :meth:`Pipeline.stream` yields :class:`Answer` snapshots as the answer grows, so the chat can
-render every token; :meth:`Pipeline.ask` returns only the final one (the ``/ask`` API). Every
-outcome, a refusal included, is an :class:`Answer` with the same fields.
+render it as it comes; :meth:`Pipeline.ask` returns only the final one (the ``/ask`` API). Every
+outcome, a refusal or an error included, is an :class:`Answer` with the same fields.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from app.grounding import GroundingChecker, GroundingConfig
-from app.model import LocalModel, timed_stream
-from app.safety import check as safety_check
-from rag.chunking import split_sentences
-from rag.prompt import Source, build_messages
+from app.answer_modes import (
+    ANSWER_MODES,
+    ExtractConfig,
+    extract_choices,
+    grounded_choices,
+)
+from app.model import LocalModel, ModelError, timed_stream
+from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose
+from app.support import SupportChecker, SupportConfig
+from rag.passage import Passage
+from rag.prompt import (
+    NO_ANSWER,
+    STOP_SEQUENCES,
+    Candidate,
+    SelectionConfig,
+    all_candidates,
+    build_messages,
+    lexical_scores,
+    render_choices,
+    select_candidates,
+)
 from rag.retriever import Hit, Retriever
+from rag.text import split_units
 
 NOT_COVERED = (
     "I could not find this in my sources (NIH answers from MedQuAD), so I won't guess. "
@@ -30,17 +48,26 @@ NOT_SUPPORTED_NOTE = (
     "\n\n*Sentences marked ⚠️ are not supported by the sources; do not rely on them.*"
 )
 FROM_SOURCES = "\n\n**What the sources say:** "
+FAILED = "Sorry, something went wrong while answering ({}). Please try again."
 _LINE_PREFIX = re.compile(r"^\s*(\[\d+\]|\d+[.)]|[-*#>]+)\s*")
-_FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|the same)\b", re.I)
 
 
 @dataclass
 class PipelineConfig:
-    k: int = 5  # passages put in the prompt
-    min_similarity: float = 0.48  # best cosine below: "not in my sources" (bench/thresholds.py)
+    # how answers are made: grounded (the model picks source sentences), extract (no model:
+    # the most question-like sentences), free (the model writes; sentences checked afterwards)
+    answer_mode: str = field(default="grounded", metadata={"choices": ANSWER_MODES})
+    k: int = 5  # passages retrieved for an answer
+    min_cosine: float = 0.48  # best retrieval cosine below which: "not in my sources"
+    # how source units are ranked for the grounded prompt and extract answers: shared words
+    # with the question (lexical) or embedding similarity (cosine)
+    unit_scores: str = field(default="lexical", metadata={"choices": ("lexical", "cosine")})
     max_question_chars: int = 2000  # longer questions are refused with a message, not cut
-    min_passage_chars: int = 200  # a trimmed passage shorter than this is dropped instead
-    grounding: GroundingConfig = field(default_factory=GroundingConfig)
+    min_passage_chars: int = 200  # free mode: a trimmed passage shorter than this is dropped
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    support: SupportConfig = field(default_factory=SupportConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
 
 
 @dataclass
@@ -48,39 +75,23 @@ class Answer:
     """Everything the UI and the API show for one question."""
 
     question: str
+    mode: str = ""  # answer mode that produced it ("grounded", "extract", "free"; "" if none)
     answer: str = ""  # markdown shown to the user (citations, ⚠️ marks, notes)
-    raw_answer: str = ""  # the model's text as generated
+    raw_answer: str = ""  # the model's text as generated (unit numbers in grounded mode)
     safety: str = "ok"  # "ok", "emergency", "self_harm", "dosing" or "invalid"
-    low_relevance: bool = False  # retrieval too weak: no model answer was generated
+    low_relevance: bool = False  # retrieval too weak: no answer was attempted
+    not_answered: bool = False  # the answer says that the sources do not answer this
     citations: list[int] = field(default_factory=list)  # source numbers the answer cites
-    sources: list[dict] = field(default_factory=list)  # number, record_id, title, url, score...
-    unsupported: list[str] = field(default_factory=list)  # sentences no source supports
-    timings: dict = field(default_factory=dict)  # retrieve_ms, ttft_ms, tokens_per_s, total_ms
+    sources: list[Hit] = field(default_factory=list)  # retrieved passages, numbered from 1
+    unsupported: list[str] = field(default_factory=list)  # free mode: sentences not supported
+    timings: dict = field(default_factory=dict)  # queue_ms, retrieve_ms, ttft_ms, total_ms...
+    error: str = ""  # what went wrong, if anything did
     done: bool = False  # False while streaming
 
     def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def source_card(number: int, hit: Hit) -> dict:
-    return {
-        "number": number,
-        "record_id": hit.record_id,
-        "title": hit.title,
-        "focus": hit.focus,
-        "question_type": hit.qtype,
-        "source": hit.source,
-        "url": hit.url,
-        "score": round(hit.similarity, 3),
-        "text": hit.text,
-    }
-
-
-def retrieval_query(question: str, history: list[str]) -> str:
-    """A follow-up ("what causes it?") is searched together with the previous question."""
-    if history and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
-        return f"{history[-1]} {question}"
-    return question
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["sources"] = [{"number": i, **h.to_dict()} for i, h in enumerate(self.sources, 1)]
+        return out
 
 
 def drop_echoed_titles(text: str, titles: list[str]) -> str:
@@ -99,12 +110,29 @@ def mostly_non_latin(text: str) -> bool:
     return bool(letters) and sum(c.isascii() for c in letters) < 0.5 * len(letters)
 
 
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
 class Pipeline:
-    def __init__(self, retriever: Retriever, model: LocalModel, cfg: PipelineConfig | None = None):
+    def __init__(
+        self, retriever: Retriever, model: LocalModel | None, cfg: PipelineConfig | None = None
+    ):
         self.retriever = retriever
-        self.model = model
+        self.model = model  # None: only the extract mode (no language model) is available
         self.cfg = cfg or PipelineConfig()
-        self.checker = GroundingChecker(retriever.embed, self.cfg.grounding)
+        if self.cfg.answer_mode != "extract" and model is None:
+            raise ValueError(f"answer mode {self.cfg.answer_mode!r} needs a model")
+        bm25 = retriever.index.bm25
+        self.support = SupportChecker(retriever.embed, bm25.document_frequency, self.cfg.support)
+        embedder = retriever.index.manifest.embedder
+        self.safety = SafetyChecker(retriever.embed, self.cfg.safety, embedder)
+
+    def use_index(self, index) -> None:
+        """Swap in another index (the full one, built in the background); questions already
+        being answered finish with the old one."""
+        self.retriever = Retriever(index, config=self.retriever.config)
+        print(f"Now answering from the {index.manifest.kind} index at {index.folder}", flush=True)
 
     def validate(self, question: str) -> str | None:
         """A message for input that cannot be answered, else None."""
@@ -118,84 +146,158 @@ class Pipeline:
             )
         return None
 
-    def budget_sources(self, question: str, hits: list[Hit]) -> list[Source]:
-        """Fit the passages into the context: trim the lowest-ranked first, never the question."""
-        room = self.model.n_ctx - self.model.cfg.max_tokens
-        sources = [Source(h.title, h.text) for h in hits]
-        while True:
-            prompt = self.model.render(build_messages(question, sources)).prompt
-            excess = self.model.count_tokens(prompt) - room
-            if excess <= 0 or not sources:
-                return sources
-            last = sources[-1]
-            keep = len(last.text) - int(excess * 4.5) - 20  # ~4.5 characters a token, a margin
-            if keep < self.cfg.min_passage_chars:
-                sources.pop()
-            else:
-                cut = last.text[:keep].rsplit(" ", 1)[0] + " …"
-                sources[-1] = Source(last.title, cut)
+    def unit_scores(self, question: str, candidates: list[Candidate]) -> list[float]:
+        if self.cfg.unit_scores == "cosine" and candidates:
+            vectors = self.retriever.embed([question, *(c.text for c in candidates)])
+            return (vectors[1:] @ vectors[0]).tolist()
+        return lexical_scores(question, candidates)
 
     def stream(
-        self, question: str, history: list[str] | None = None, cancel: threading.Event | None = None
+        self,
+        question: str,
+        history: list[str] | None = None,
+        cancel: threading.Event | None = None,
+        mode: str | None = None,
+        hits: list[Hit] | None = None,
     ) -> Iterator[Answer]:
+        """Answer snapshots; ``hits`` replaces retrieval (benchmarks build unanswerable cases)."""
         start = time.perf_counter()
+        mode = mode or self.cfg.answer_mode
         ans = Answer(question=question)
-        invalid = self.validate(question)
+        invalid = self.validate(question) or (
+            f"Unknown answer mode {mode!r}." if mode not in ANSWER_MODES else None
+        )
         if invalid:
             ans.safety, ans.answer, ans.done = "invalid", invalid, True
             yield ans
             return
-        verdict = safety_check(question)
+        verdict = self.safety.check(question)
         if verdict.stop:
             ans.safety, ans.answer, ans.done = verdict.outcome, verdict.message, True
-            ans.timings["total_ms"] = round((time.perf_counter() - start) * 1000, 1)
+            ans.timings["total_ms"] = _ms(start)
             yield ans
             return
-
-        t = time.perf_counter()
-        hits = self.retriever.search(retrieval_query(question, history or []), k=self.cfg.k)
-        ans.timings["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 1)
-        ans.sources = [source_card(i, h) for i, h in enumerate(hits, 1)]
-        if not hits or hits[0].similarity < self.cfg.min_similarity:
-            ans.low_relevance = True
-            ans.answer = NOT_COVERED + (ENGLISH_ONLY if mostly_non_latin(question) else "")
-            ans.done = True
-            ans.timings["total_ms"] = round((time.perf_counter() - start) * 1000, 1)
-            yield ans
-            return
-
-        sources = self.budget_sources(question, hits)
-        ans.sources = ans.sources[: len(sources)]
-        rendered = self.model.render(build_messages(question, sources))
-        pieces = timed_stream(self.model.stream(rendered, cancel=cancel), ans.timings)
-        for piece in pieces:
-            ans.raw_answer += piece
-            ans.answer = ans.raw_answer
-            yield ans
-        self.finish(ans, sources)
-        ans.timings["total_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        try:
+            t = time.perf_counter()
+            if hits is None:
+                hits = self.retriever.search(question, k=self.cfg.k, history=history)
+            ans.timings["retrieve_ms"] = _ms(t)
+            ans.sources = hits
+            if not hits or hits[0].cosine < self.cfg.min_cosine:
+                ans.low_relevance = ans.not_answered = True
+                ans.answer = NOT_COVERED + (ENGLISH_ONLY if mostly_non_latin(question) else "")
+            else:
+                ans.mode = mode
+                answer_with = {"grounded": self._grounded, "extract": self._extract}
+                yield from answer_with.get(mode, self._free)(ans, cancel)
+        except (ModelError, RuntimeError, OSError, ValueError) as exc:
+            ans.error = f"{type(exc).__name__}: {exc}"
+            ans.answer = FAILED.format(type(exc).__name__)
+        ans.done = True
+        ans.timings["total_ms"] = _ms(start)
         yield ans
 
-    def finish(self, ans: Answer, sources: list[Source]) -> None:
+    def _passages(self, ans: Answer) -> list[Passage]:
+        return [h.passage for h in ans.sources]
+
+    def _set_choices(self, ans: Answer, chosen: list[Candidate] | None) -> None:
+        ans.answer = render_choices(chosen)
+        ans.citations = sorted({c.source for c in chosen or []})
+        ans.not_answered = chosen is None
+
+    def _extract(self, ans: Answer, cancel) -> Iterator[Answer]:
+        candidates = all_candidates(self._passages(ans))
+        chosen = extract_choices(
+            candidates, self.unit_scores(ans.question, candidates), self.cfg.extract
+        )
+        ans.raw_answer = " ".join(c.label for c in chosen or [])
+        self._set_choices(ans, chosen)
+        return iter(())
+
+    def _grounded(self, ans: Answer, cancel) -> Iterator[Answer]:
+        passages = self._passages(ans)
+        pool = all_candidates(passages)
+        candidates = select_candidates(
+            ans.question, passages, self.cfg.selection, self.unit_scores(ans.question, pool)
+        )
+        t = time.perf_counter()
+        with self.model.lock:
+            ans.timings["queue_ms"] = _ms(t)
+            t = time.perf_counter()
+            chosen: list[Candidate] | None = None
+            for chosen in grounded_choices(
+                self.model, ans.question, passages, candidates, self.cfg.selection, cancel
+            ):
+                ans.timings.setdefault("ttft_ms", _ms(t))
+                ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"
+                self._set_choices(ans, chosen)
+                yield ans
+        ans.timings["generate_ms"] = _ms(t)
+        if not ans.raw_answer:  # cancelled before the first choice
+            self._set_choices(ans, None)
+
+    def budget_passages(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """Fit the passages into the context: trim the lowest-ranked first, never the question."""
+        room = self.model.n_ctx - self.model.max_tokens
+        passages = list(passages)
+        while True:
+            prompt = self.model.render(build_messages(question, passages)).prompt
+            excess = self.model.count_tokens(prompt) - room
+            if excess <= 0 or not passages:
+                return passages
+            last = passages[-1]
+            keep = len(last.text) - int(excess * 4.5) - 20  # ~4.5 characters a token, a margin
+            if keep < self.cfg.min_passage_chars:
+                passages.pop()
+            else:
+                cut = last.text[:keep].rsplit(" ", 1)[0] + " …"
+                passages[-1] = dataclasses.replace(last, text=cut)
+
+    def _free(self, ans: Answer, cancel) -> Iterator[Answer]:
+        passages = self.budget_passages(ans.question, self._passages(ans))
+        if not passages:
+            raise ModelError("the context is too small for even one passage; raise --ctx")
+        ans.sources = ans.sources[: len(passages)]
+        rendered = self.model.render(build_messages(ans.question, passages))
+        t = time.perf_counter()
+        with self.model.lock:
+            ans.timings["queue_ms"] = _ms(t)
+            pieces = self.model.stream(rendered, cancel=cancel, stop=STOP_SEQUENCES)
+            for piece in timed_stream(pieces, ans.timings):
+                ans.raw_answer += piece
+                ans.answer = ans.raw_answer
+                yield ans
+        self._check_free(ans, passages)
+
+    def _check_free(self, ans: Answer, passages: list[Passage]) -> None:
         """Check every sentence against the passages and compose the final markdown."""
-        passages = [s.text for s in sources]
-        text = drop_echoed_titles(ans.raw_answer, [s.title for s in sources])
-        result = self.checker.check(text, passages)
+        texts = [p.text for p in passages]
+        answer = drop_echoed_titles(ans.raw_answer, [p.title for p in passages])
+        result = self.support.check(answer, texts)
+        for sentence in result.sentences:
+            if gives_a_dose(sentence.text):  # never a dose for someone, even from a source
+                sentence.text, sentence.supported, sentence.checked = DOSE_REMOVED, True, False
         ans.unsupported = result.unsupported
         body = result.markdown()
+        citations = result.citations
         if result.support_rate < 0.5:
             # A tiny model can miss entirely: then quote the best source rather than nothing.
-            lead = " ".join(split_sentences(passages[0])[:2])
+            lead = " ".join(split_units(texts[0])[:2])
             body = (body + FROM_SOURCES if body else FROM_SOURCES.lstrip()) + f"{lead} [1]"
-            citations = sorted({*result.citations, 1})
-        else:
-            citations = result.citations
+            citations = sorted({*citations, 1})
+            ans.timings["fallback"] = True
         if result.unsupported:
             body += NOT_SUPPORTED_NOTE
         ans.answer = body
         ans.citations = citations
-        ans.done = True
+        ans.not_answered = body.strip() == NO_ANSWER
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        *_, final = self.stream(question, history)
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        mode: str | None = None,
+        hits: list[Hit] | None = None,
+    ) -> Answer:
+        *_, final = self.stream(question, history, mode=mode, hits=hits)
         return final

@@ -1,15 +1,44 @@
-"""Deterministic safety checks that run before retrieval and before the model.
+"""Safety checks that run before retrieval and before the model, and on free-mode output.
 
-Two outcomes stop the pipeline with a fixed message: an emergency (call the local emergency
-number now) and a request for a dose for a specific person (ask a pharmacist or doctor). The
-rules are plain regular expressions so that the same words always get the same answer, and a
-general question ("what are the symptoms of a stroke?") still gets a normal, sourced answer.
+Three outcomes stop the pipeline with a fixed message: an emergency (call the local emergency
+number now), thoughts of self-harm or questions about lethal means (crisis lines), and a request
+for a dose for a specific person (ask a pharmacist or doctor). Messages written in Spanish get
+the message in Spanish as well.
+
+Two layers, both deterministic:
+
+1. rules (regular expressions over the normalised text, English and Spanish) for the ways
+   people describe emergencies, self-harm and dosing: counts of pills swallowed, children and
+   household products, symptoms without "I" or "my"; a general question ("what are the warning
+   signs of a stroke?") passes the emergency rules unless it also describes someone now;
+2. a classifier learned at start-up from labeled messages (``app/data``, about 1,400, and
+   people's health questions that must be answered): logistic regression over character and
+   word n-grams and the retrieval embedder's sentence embedding. It catches the phrasings no
+   rule foresaw; only the strong rules (words that alone mean an emergency or self-harm) run
+   beside it, because the others raise false alarms on people's background stories.
+
+Settings are chosen by cross-validation on the labeled messages and reported on a separate
+test set by ``bench/safety.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app import safety_rules as rules
+from rag.query import question_sentences, question_types
+
+DATA = Path(__file__).resolve().parent / "data"
+QUESTIONS = Path(__file__).resolve().parent.parent / "rag" / "queries" / "messages.jsonl"
+OUTCOMES = ("ok", "emergency", "self_harm", "dosing")
 
 EMERGENCY_MESSAGE = (
     "**This may be a medical emergency. Call your local emergency number now** "
@@ -35,61 +64,85 @@ DOSING_MESSAGE = (
     "the label of the medicine. If someone may have taken too much, call your local emergency "
     "number or Poison Control (1-800-222-1222 in the US) now."
 )
+SPANISH = {
+    "emergency": (
+        "**Esto puede ser una emergencia médica. Llame ahora a su número local de emergencias** "
+        "(911 en EE. UU. y México, 112 en España y la UE) o vaya a urgencias. No espere la "
+        "respuesta de un chatbot."
+    ),
+    "self_harm": (
+        "**Usted merece apoyo ahora mismo. Si pudiera hacerse daño, llame ahora a su número "
+        "local de emergencias.** En EE. UU. puede llamar o escribir al **988** (también en "
+        "español); en España, llame al **024**. Si puede, hable con alguien de confianza y no "
+        "se quede solo."
+    ),
+    "dosing": (
+        "No puedo recomendar una dosis para una persona concreta. Pregunte a un **farmacéutico "
+        "o médico**, o siga la etiqueta del medicamento. Si alguien pudo tomar demasiado, llame "
+        "ahora a emergencias."
+    ),
+}
+# Shown in place of a free-mode sentence that gives a dose amount.
+DOSE_REMOVED = "(A dose was removed here: ask a pharmacist or doctor what dose is right for you.)"
 
-# Signs that the text describes a real person now, not a general question about a condition.
-_PERSONAL = (
-    r"\b(i|i'm|im|i've|ive|me|my|mine|we|our|us|he|she|he's|she's|his|her|they're|someone|"
-    r"somebody|friend|husband|wife|partner|mom|mum|mother|dad|father|son|daughter|baby|child|"
-    r"kid|brother|sister|grandma|grandpa|grandmother|grandfather|patient)\b"
+# A message that describes someone now, not a general question about a condition.
+_SOMEONE = (
+    r"\b(i|im|ive|me|my|mine|we|our|us|he|she|hes|shes|his|her|him|they|theyre|them|someone|"
+    r"somebody|friend|husband|wife|partner|boyfriend|girlfriend|mom|mum|mother|dad|father|son|"
+    r"daughter|baby|babys|child|kid|toddler|newborn|infant|brother|sister|grandma|grandpa|"
+    r"grandmother|grandfather|aunt|uncle|neighbou?r|coworker|roommate|patient|guy|man|woman|"
+    r"lady|yo|year old|month old)\b"
 )
-_NOW = r"\b(now|right now|currently|suddenly|just|this morning|tonight|won'?t stop|can'?t stop)\b"
+_NOW = (
+    r"\b(now|right now|currently|suddenly|sudden|just|this morning|tonight|minutes? ago|"
+    r"an hour ago|hours? ago|happening|help|hurry|asap|911|is back|still)\b"
+)
 _GENERAL = (
-    r"^\s*(what|which|how|why|who|when|is|are|can|does|do)\b.*\b(symptoms?|signs?|causes?|"
-    r"treatments?|risk|mean|prevent|warning)\b"
+    r"^(what|whats|which|how|why|who|when|where|is|are|can|could|does|do|should|tips|signs|"
+    r"symptoms|warning|causes|ways|difference|explain|tell me about|info)\b"
 )
-
-# (pattern, needs a personal/now context to count as an emergency)
-_EMERGENCY_RULES: list[tuple[str, bool]] = [
-    (r"\b(chest|heart) (pain|pressure|tightness|hurts?)\b|\bpain in (my|his|her) chest\b", True),
-    (r"\b(crushing|squeezing) (chest|pain)\b", False),
-    (r"\bhaving a (heart attack|stroke|seizure)\b", False),
-    (r"\b(face|mouth|smile) (is )?(drooping|droops|droopy)\b", True),
-    (r"\bslurr(ed|ing) (speech|words)\b|\bcan'?t (speak|talk) (properly|suddenly)\b", True),
-    (r"\b(sudden|suddenly)\b.*\b(numb|weak|paraly[sz]ed|confus|vision|headache)", True),
-    (r"\b(worst|thunderclap) headache\b", True),
-    (r"\b(can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficulty) breath", True),
-    (r"\b(not|stopped|isn'?t|wasn'?t) breathing\b|\bturning (blue|purple)\b|\bchoking\b", False),
-    (r"\b(throat|tongue|lips?) (is |are )?(swelling|swollen|closing)\b|\banaphyla", True),
-    (
-        r"\b(bleeding|blood) (heavily|a lot|badly|everywhere|won'?t stop|will not stop|nonstop)\b"
-        r"|\b(severe|heavy|uncontrolled|spurting) bleeding\b|\bcoughing up blood\b|\bvomiting blood\b",
-        True,
-    ),
-    (r"\b(unconscious|passed out|unresponsive|won'?t wake up|not waking up|collapsed)\b", True),
-    (r"\bseizure\b.*\b(now|won'?t stop|minutes|first)\b|\bseizing\b", True),
-    (
-        r"\b(overdos(e|ed|ing)|took too many|taken too many|swallowed (a bottle|too many|bleach|"
-        r"poison|batter))\b|\bpoison(ed|ing)\b",
-        True,
-    ),
-    (r"\b(severe|bad) burns?\b|\bhit (my|his|her) head\b.*\b(vomit|confus|sleepy)", True),
-]
-_SELF_HARM = (
-    r"\b(kill (myself|my ?self)|end (my|it) (life|all)|suicid(e|al)|want to die|wanna die|"
-    r"self[- ]harm|hurt(ing)? myself|cut(ting)? myself|no reason to live|better off dead|"
-    r"don'?t want to (live|be alive|wake up))\b"
+_GENERAL_ES = (
+    r"^(cuales?|que|como|por que|cuando|quien|donde|es|son)\b|\b(sintomas|senales|prevenimos|"
+    r"prevenir)\b|\bel ano pasado\b|\bsi alguien\b"
 )
-_POISON = r"\b(overdos|too many|poison|swallowed|bleach)"
-
-_DOSE = (
-    r"\bhow (much|many)\b.*\b(take|give|mg|mcg|ml|pills?|tablets?|capsules?|doses?|units?|puffs?|"
-    r"drops?|medicine|medication|meds|insulin)\b|\bwhat (dose|dosage|amount|strength)\b|"
-    r"\bdos(e|es|age|ing)\b|\b\d+(\.\d+)?\s?(mg|mcg|ml|milligrams?|units?)\b|"
-    r"\bhow often (can|should|do) (i|we|he|she|you) (take|give|use)\b"
+_PAST = (
+    r"\b(last (week|month|year)|(\d+|a few|two|three|several) (weeks|months|years) ago|"
+    r"years ago|in the past|used to|once|as a (baby|child|kid|toddler|teen))\b"
 )
-_DOSE_FOR_SOMEONE = (
-    r"\b(should (i|we|he|she)|can (i|we|he|she)|do (i|we)|give (my|him|her|them)|take|i'm|"
-    r"my|year[- ]old|yo|months? old|weigh(s|ing)?|kg|lbs?|pounds)\b"
+# Symptoms that have gone on for a long time, or come and go: not an emergency now.
+_CHRONIC = (
+    r"\b((most|every|some) (nights?|days?|mornings?|evenings?)|this (winter|summer)|"
+    r"every (spring|summer|fall|winter|year)|for (weeks|months|years|a year)|on and off|"
+    r"comes and goes|lately|usually|often|sometimes|every couple of|for the past|"
+    r"since (i was|childhood|birth)|for (the (past|last) )?(\d+|two|three|a few|several) "
+    r"(weeks|months|years)|(\d+|two|three|a few|several) (weeks|months|years) now)\b"
+)
+# A clinician has already seen to it, and the message asks about the condition.
+_CARE_GIVEN = (
+    r"\b(diagnos\w*|(the |my |our |his |her )?(doctor|doc|er|hospital|neurologist|pediatrician|"
+    r"surgeon|specialist|urgent care|oncologist|cardiologist|gp|nurse)\b.{0,40}\b(said|says|"
+    r"told|thinks|think|confirmed|admitted|found)|told us|was told|sent (us|him|her|me) home|"
+    r"turned out (to be|it was|that)|found out|the tests? (showed|came back))\b"
+)
+_FEELING_NOW = r"\bnow (i|im|we|were|i am|we are) (so |really |very )?(scared|worried|afraid|nervous|anxious|wondering|curious)\b"
+_STILL_URGENT = r"\b(right now|just now|help|hurry|call 911|now what)\b"
+_SPANISH_WORDS = (
+    r"\b(el|la|los|las|mi|mis|que|de|del|no|se|le|esta|tiene|hijo|hija|puedo|cuanto|cuantas|"
+    r"para|por|con|muy|dolor|pecho|esposo|esposa|bebe|quiero|tengo|estoy|mucha|mucho|hace|una|"
+    r"un|me|y|en|sin|al|lo|su|hay|pero|porque|ya|siento|tome|como|cuando|nina|nino|abuela|"
+    r"abuelo|puede|estan)\b"
+)
+_POISON = (
+    r"\b(overdos|too many|poison|swallowed|bleach|took \d|by mistake|batter|magnet|se trago|"
+    r"sobredosis|veneno|intoxic)"
+)
+# A sentence of a model's answer that tells someone how much to take.
+_DOSE_AMOUNT = (
+    r"\b\d+(\.\d+)?\s?(mg|mcg|µg|ml|milligrams?|micrograms?|units?|tablets?|pills?|capsules?|"
+    r"drops|teaspoons?|tablespoons?|puffs?)\b"
+)
+_DOSE_INSTRUCTION = (
+    r"\b(take|takes|taking|give|given|dose|dosage|every|times a day|daily|per day|twice|once)\b"
 )
 
 
@@ -97,7 +150,7 @@ _DOSE_FOR_SOMEONE = (
 class SafetyResult:
     outcome: str  # "ok", "emergency", "self_harm" or "dosing"
     message: str  # fixed text shown instead of a model answer ("" when ok)
-    rule: str = ""  # which rule matched, for logs and tests
+    rule: str = ""  # which rule or example decided, for logs and tests
 
     @property
     def stop(self) -> bool:
@@ -107,21 +160,241 @@ class SafetyResult:
 OK = SafetyResult("ok", "")
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").split())
+def normalise(text: str) -> str:
+    """Lower case, accents and apostrophes dropped, white space folded."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'").replace("'", "")
+    return " ".join(text.split())
+
+
+def is_spanish(text: str) -> bool:
+    words = text.split()
+    return bool(words) and len(re.findall(_SPANISH_WORDS, text)) >= max(2, len(words) // 4)
+
+
+def _message(outcome: str, text: str) -> str:
+    base = {
+        "emergency": EMERGENCY_MESSAGE,
+        "self_harm": CRISIS_MESSAGE,
+        "dosing": DOSING_MESSAGE,
+    }[outcome]
+    if outcome == "emergency" and re.search(_POISON, text):
+        base += POISON_NOTE
+    return f"{SPANISH[outcome]}\n\n{base}" if is_spanish(text) else base
+
+
+def _head_injury(text: str) -> bool:
+    """A blow to the head together with a warning sign, anywhere in the message."""
+    blow = re.search(
+        r"\b(head|skull|cabeza)\b.{0,40}\b(hit|knock\w*|kick\w*|bump\w*|bang\w*|struck|fell|fall|"
+        r"golpe\w*|pego|cayo)\b|\b(hit|knock\w*|kick\w*|bump\w*|bang\w*|struck|fell|fall\w*|rolled|dropped|"
+        r"crash\w*|golpe\w*|pego|cayo)\b.{0,60}\b(head|skull|cabeza|stairs|bunk|bed|bike|helmet)\b",
+        text,
+    )
+    warning = re.search(
+        r"\b(vomit\w*|puk\w*|throw\w* up|threw up|confus\w*|drowsy|sleepy|wants to sleep|"
+        r"cant remember|keeps asking|pupils?|blurry|slurr\w*|knocked out|passed out|unconscious|"
+        r"headache\w* (getting )?worse|getting worse|eliquis|warfarin\w*|blood thinners?|seiz\w*|"
+        r"clear fluid|blood (coming )?(out of|from) (the|his|her|my) (ear|nose)|"
+        r"(not|isnt) acting right|acting (strange|weird|funny)|vomita\w*|confundid\w*|dormid\w*|"
+        r"warfarina|cada vez mas)\b",
+        text,
+    )
+    return bool(blow and warning)
+
+
+def _asks_about_condition(question: str) -> bool:
+    """A question for information ("how do doctors test for it?"), not for what to do now."""
+    if re.search(
+        r"\b(what (should|do|can) (i|we) do|should (i|we) (call|go|take)|what now)\b", question
+    ):
+        return False
+    return bool(question_types(question))
+
+
+def _any(patterns, text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+def check_rules(question: str) -> SafetyResult:
+    """The rule layer alone (no embedder needed)."""
+    text = normalise(question)
+    # "now I'm worried" says how the writer feels, not that something is happening now.
+    now = bool(re.search(_NOW, re.sub(_FEELING_NOW, "", text)))
+    someone_now = bool(re.search(_SOMEONE, text)) or now
+    general = bool(re.search(_GENERAL, text)) and not now
+    if (re.search(_PAST, text) or re.search(_CHRONIC, text)) and not now:
+        general, someone_now = True, False  # "had chest pain last month", "most nights"
+    handled = bool(re.search(_CARE_GIVEN, text)) and not re.search(_STILL_URGENT, text)
+    asks = question_sentences(text)
+    if asks and len(text.split()) > 25 and _asks_about_condition(asks[-1]) and not now:
+        general, someone_now = True, False  # background, then a question about the condition
+    if _any(rules.LETHAL_MEANS, text):
+        return SafetyResult("self_harm", _message("self_harm", text), "lethal_means!")
+    if _any(rules.SELF_HARM[:2], text) and not re.search(_GENERAL, text):
+        return SafetyResult("self_harm", _message("self_harm", text), "self_harm!")
+    if _any(rules.SELF_HARM, text) or _any(rules.SELF_HARM_ES, text):
+        about = re.search(rules.SELF_HARM_TOPIC, text) or (
+            re.search(_GENERAL, text) and re.search(rules.OTHERS_IN_GENERAL, text)
+        )
+        topic_only = about and not re.search(rules.SELF_HARM_INTENT, text)
+        if not topic_only:
+            return SafetyResult("self_harm", _message("self_harm", text), "self_harm")
+    if not handled:
+        if _head_injury(text) and (not general or someone_now):
+            return SafetyResult("emergency", _message("emergency", text), "head_injury")
+        for name, pattern, always in rules.EMERGENCY:
+            if re.search(pattern, text) and (always or not general or someone_now):
+                strong = "!" if always else ""  # "!": words that alone mean an emergency
+                return SafetyResult("emergency", _message("emergency", text), name + strong)
+        if not re.search(_GENERAL_ES, text):  # Spanish words seldom occur in English text
+            for name, pattern in rules.EMERGENCY_ES:
+                if re.search(pattern, text):
+                    return SafetyResult("emergency", _message("emergency", text), f"{name}_es")
+    # A dose is asked for in the message's questions, not in its background ("on a small dose").
+    asked = " ".join(question_sentences(text)) or text
+    medicine = re.search(rules.MEDICINE, asked) or (
+        re.search(rules.AMOUNT_OF_SOMETHING, asked) and not re.search(rules.NOT_MEDICINE, asked)
+    )
+    if medicine and re.search(rules.DOSE_ASK, asked) and re.search(rules.FOR_SOMEONE, text):
+        return SafetyResult("dosing", _message("dosing", text), "dosing")
+    return OK
+
+
+def read_examples(paths: list[Path]) -> list[dict]:
+    """Labeled messages (``text``, ``label``) from JSON-lines files. A retrieval query file
+    (``question`` lines) gives its dev half as messages that must be answered ("ok")."""
+    from rag.evaluate import split_of
+
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if "label" in row:
+                rows.append(row)
+            elif split_of(row) == "dev":
+                rows.append({"text": row["question"], "label": "ok", "kind": "health_question"})
+    return rows
+
+
+@dataclass
+class SafetyConfig:
+    """Safety check: a classifier learned from labeled messages, beside the strong rules."""
+
+    # labeled messages the classifier learns from, comma-separated (JSON lines); people's health
+    # questions (the dev half of rag/queries/messages.jsonl) are examples of "ok"
+    examples: str = ",".join(
+        str(p) for p in (DATA / "safety_exemplars.jsonl", DATA / "safety_labeled.jsonl", QUESTIONS)
+    )
+    # Chosen by 5-fold cross-validation on those examples (bench/safety.py --sweep).
+    classifier_c: float = 10.0  # inverse regularisation of the logistic regression
+    min_probability: float = 0.6  # a class other than "ok" needs at least this probability
+    embedding_weight: float = 1.0  # weight of the sentence embedding beside the n-gram features
+    rules: str = field(
+        default="strong", metadata={"choices": ("none", "strong", "all")}
+    )  # which rules also stop a message
+
+
+class SafetyClassifier:
+    """Logistic regression over character and word n-grams plus the sentence embedding."""
+
+    def __init__(self, rows: list[dict], embed, cfg: SafetyConfig, vectors=None) -> None:
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
+
+        self.embed = embed
+        self.cfg = cfg
+        self._stack = lambda ngrams, vectors: hstack(
+            [ngrams, csr_matrix(vectors * cfg.embedding_weight)]
+        ).tocsr()
+        texts = [normalise(r["text"]) for r in rows]
+        self.ngrams = make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+        )
+        vectors = embed(texts) if vectors is None else vectors
+        features = self._stack(self.ngrams.fit_transform(texts), vectors)
+        self.model = LogisticRegression(C=cfg.classifier_c, max_iter=3000, class_weight="balanced")
+        self.model.fit(features, [r["label"] for r in rows])
+
+    def probabilities(self, texts: list[str]) -> list[dict[str, float]]:
+        normalised = [normalise(t) for t in texts]
+        features = self._stack(self.ngrams.transform(normalised), self.embed(normalised))
+        return [
+            dict(zip(self.model.classes_, map(float, row), strict=True))
+            for row in self.model.predict_proba(features)
+        ]
+
+    def outcome(self, probabilities: dict[str, float]) -> str:
+        best = max((o for o in probabilities if o != "ok"), key=probabilities.get)
+        return best if probabilities[best] >= self.cfg.min_probability else "ok"
+
+
+class SafetyChecker:
+    """The strong rules, then the learned classifier (rules alone without an embedder)."""
+
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+        cfg: SafetyConfig | None = None,
+        embedder_name: str = "",
+    ) -> None:
+        self.cfg = cfg or SafetyConfig()
+        self.classifier = None
+        if embed is not None:
+            rows = read_examples([Path(p) for p in self.cfg.examples.split(",") if p])
+            texts = [normalise(r["text"]) for r in rows]
+            vectors = _cached_vectors(texts, embed, embedder_name)
+            self.classifier = SafetyClassifier(rows, embed, self.cfg, vectors)
+
+    def rules(self, question: str) -> SafetyResult:
+        if self.cfg.rules == "none" and self.classifier is not None:
+            return OK
+        verdict = check_rules(question)
+        strong = verdict.rule.endswith("!") or self.cfg.rules == "all" or self.classifier is None
+        return verdict if verdict.stop and strong else OK
+
+    def check(self, question: str) -> SafetyResult:
+        verdict = self.rules(question)
+        if verdict.stop or self.classifier is None:
+            return verdict
+        probabilities = self.classifier.probabilities([question])[0]
+        outcome = str(self.classifier.outcome(probabilities))
+        if outcome == "ok":
+            return OK
+        text = normalise(question)
+        return SafetyResult(
+            outcome, _message(outcome, text), f"classifier ({probabilities[outcome]:.2f})"
+        )
+
+
+def _cached_vectors(texts: list[str], embed, embedder_name: str) -> np.ndarray:
+    """Example vectors, computed once per example set and embedder, kept in the user's cache."""
+    from rag.medquad import CACHE_DIR
+
+    key = hashlib.sha256("\n".join([embedder_name, *texts]).encode()).hexdigest()[:16]
+    path = CACHE_DIR / f"safety-{key}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if len(vectors) == len(texts):
+            return vectors
+    vectors = embed(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def gives_a_dose(sentence: str) -> bool:
+    """A sentence that states an amount of a medicine to take (free-mode output check)."""
+    text = normalise(sentence)
+    return bool(re.search(_DOSE_AMOUNT, text) and re.search(_DOSE_INSTRUCTION, text))
 
 
 def check(question: str) -> SafetyResult:
-    """Classify a question before anything else sees it."""
-    text = _normalise(question)
-    if re.search(_SELF_HARM, text):
-        return SafetyResult("self_harm", CRISIS_MESSAGE, "self_harm")
-    personal = bool(re.search(_PERSONAL, text) or re.search(_NOW, text))
-    general = bool(re.search(_GENERAL, text)) and not re.search(_NOW, text)
-    for pattern, needs_context in _EMERGENCY_RULES:
-        if re.search(pattern, text) and (not needs_context or (personal and not general)):
-            message = EMERGENCY_MESSAGE + (POISON_NOTE if re.search(_POISON, text) else "")
-            return SafetyResult("emergency", message, pattern)
-    if re.search(_DOSE, text) and re.search(_DOSE_FOR_SOMEONE, text):
-        return SafetyResult("dosing", DOSING_MESSAGE, "dosing")
-    return OK
+    """Rules only; the app uses :class:`SafetyChecker`, which adds the labeled examples."""
+    return check_rules(question)

@@ -1,22 +1,29 @@
 """The Gradio page: chat with streaming and stop, sources panel, disclaimer, export, feedback.
 
 Also registers the ``/ask`` API endpoint (JSON answer with citations, sources and timings) for
-``gradio_client``. Everything user-provided is HTML-escaped before it reaches the page.
+``gradio_client``. Everything user-provided is HTML-escaped before it reaches the page; each
+[n] in an answer links to its source card.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
+import shutil
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 import gradio as gr
 
+from app.answer_modes import ANSWER_MODES
 from app.pipeline import Answer, Pipeline
+from rag.text import is_item
 
 DISCLAIMER = (
     "<strong>MedGround gives general health information from NIH sources, not medical "
@@ -24,34 +31,103 @@ DISCLAIMER = (
     "ask a doctor, nurse or pharmacist. <strong>In an emergency call your local emergency number "
     "(911, 112, 999…) now.</strong>"
 )
+DISCLAIMER_TEXT = (
+    "MedGround gives general health information from NIH sources, not medical advice. "
+    "In an emergency call your local emergency number."
+)
 EXAMPLES = [
     "What are the early signs of glaucoma?",
     "How is gout treated?",
     "My dad has high blood pressure. What can he do to lower it?",
     "Who is at risk for shingles?",
 ]
+MODE_NOTES = {
+    "grounded": "Grounded answer: sentences quoted word for word from the sources, chosen by the "
+    "model.",
+    "extract": "Extract: the source sentences most similar to your question (no language model).",
+    "free": "Free answer: written by the model; sentences the sources do not support are marked ⚠️.",
+}
 CSS = """
 #disclaimer {border-left: 4px solid #d97706; background: #fffbeb; padding: 8px 12px;
   border-radius: 6px; color: #78350f; font-size: 0.92em}
 .mg-card {border: 1px solid #d1d5db; border-radius: 8px; padding: 8px 10px; margin-bottom: 8px;
   background: #ffffff; color: #111827}
 .mg-card.mg-cited {border-color: #2563eb}
+.mg-card.mg-flash {box-shadow: 0 0 0 3px #93c5fd}
 .mg-head {font-weight: 600}
 .mg-num {color: #2563eb; font-weight: 700; margin-right: 4px}
 .mg-meta {color: #4b5563; font-size: 0.85em; margin: 2px 0 4px}
 .mg-card details {font-size: 0.9em; margin: 4px 0}
+.mg-card ul {margin: 2px 0 6px 18px; padding: 0}
 .mg-card a {font-size: 0.85em; word-break: break-all}
 .mg-warning {border-left: 4px solid #dc2626; background: #fef2f2; color: #7f1d1d;
   padding: 8px 12px; border-radius: 6px; margin-bottom: 8px}
+#feedback-note {color: #4b5563; font-size: 0.85em}
 """
+# A click on [n] in an answer scrolls to source card n and opens its passage.
+HEAD = """
+<script>
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href*="#source-"]');
+  if (!link) return;
+  const card = document.getElementById(link.getAttribute('href').split('#')[1]);
+  if (!card) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const details = card.querySelector('details');
+  if (details) details.open = true;
+  card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  card.classList.add('mg-flash');
+  setTimeout(() => card.classList.remove('mg-flash'), 1500);
+}, true);
+</script>
+"""
+_CITE = re.compile(r"\[(\d+)\]")
 
 
 def _safe_url(url: str) -> str | None:
     return url if urlparse(url).scheme in {"http", "https"} else None
 
 
+def passage_html(text: str) -> str:
+    """A passage with its paragraphs and lists (``rag.text`` layout), HTML-escaped."""
+    out, items = [], []
+    for line in [*text.split("\n"), ""]:
+        if is_item(line):
+            items.append(f"<li>{html.escape(line[2:])}</li>")
+            continue
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if line.strip():
+            out.append(f"<p>{html.escape(line)}</p>")
+    return "".join(out)
+
+
+def linked_citations(markdown: str, sources: int) -> str:
+    """[n] -> a link to source card n (for numbers that have a card)."""
+    return _CITE.sub(
+        lambda m: (
+            f"[[{m.group(1)}]](#source-{m.group(1)})"
+            if 1 <= int(m.group(1)) <= sources
+            else m.group(0)
+        ),
+        markdown,
+    )
+
+
+def chat_text(ans: Answer) -> str:
+    """The answer as shown in the chat: cited, linked, with the mode that made it."""
+    if not ans.answer:
+        return "…"
+    text = linked_citations(ans.answer, len(ans.sources))
+    if ans.done and ans.mode in MODE_NOTES:
+        text += f"\n\n<sub>{MODE_NOTES[ans.mode]}</sub>"
+    return text
+
+
 def sources_html(ans: Answer | None) -> str:
-    """One card per cited source (all retrieved ones when nothing could be answered)."""
+    """One card per cited source (all retrieved ones when nothing was cited)."""
     if ans is None or not ans.sources:
         return "<p class='mg-meta'>Sources for the answer appear here.</p>"
     parts = []
@@ -61,9 +137,11 @@ def sources_html(ans: Answer | None) -> str:
             "passages, but they do not seem to answer the question.</div>"
         )
     cited = set(ans.citations)
-    shown = [s for s in ans.sources if s["number"] in cited] if cited else ans.sources
-    for s in shown:
-        url = _safe_url(s["url"])
+    for number, hit in enumerate(ans.sources, 1):
+        if cited and number not in cited:
+            continue
+        p = hit.passage
+        url = _safe_url(p.url)
         link = (
             f"<a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>"
             f"{html.escape(url)}</a>"
@@ -71,13 +149,12 @@ def sources_html(ans: Answer | None) -> str:
             else ""
         )
         parts.append(
-            f"<div class='mg-card{' mg-cited' if s['number'] in cited else ''}' "
-            f"id='source-{s['number']}'>"
-            f"<div class='mg-head'><span class='mg-num'>[{s['number']}]</span>"
-            f"{html.escape(s['title'])}</div>"
-            f"<div class='mg-meta'>{html.escape(s['source'])} · "
-            f"{html.escape(s['question_type'])} · relevance {s['score']:.2f}</div>"
-            f"<details><summary>Passage</summary><p>{html.escape(s['text'])}</p></details>"
+            f"<div class='mg-card{' mg-cited' if number in cited else ''}' id='source-{number}'>"
+            f"<div class='mg-head'><span class='mg-num'>[{number}]</span>"
+            f"{html.escape(p.title)}</div>"
+            f"<div class='mg-meta'>{html.escape(p.source)} · {html.escape(p.qtype)} · "
+            f"relevance {hit.cosine:.2f}</div>"
+            f"<details><summary>Passage</summary>{passage_html(p.text)}</details>"
             f"{link}</div>"
         )
     return "".join(parts)
@@ -89,8 +166,7 @@ def user_text(question: str) -> str:
 
 
 def export_conversation(turns: list[dict], folder: Path) -> list[str]:
-    """Write the conversation as Markdown and JSON; return both paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the conversation as Markdown and JSON into ``folder``; return both paths."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     md = [f"# MedGround conversation ({stamp})\n", f"> {DISCLAIMER_TEXT}\n"]
     for t in turns:
@@ -99,17 +175,11 @@ def export_conversation(turns: list[dict], folder: Path) -> list[str]:
             if not t["citations"] or s["number"] in t["citations"]:
                 md.append(f"- [{s['number']}] {s['title']} ({s['source']}): {s['url']}")
         md.append("")
-    md_path = folder / f"medground-{stamp}.md"
-    json_path = folder / f"medground-{stamp}.json"
+    md_path = folder / "medground-conversation.md"
+    json_path = folder / "medground-conversation.json"
     md_path.write_text("\n".join(md), encoding="utf-8")
     json_path.write_text(json.dumps(turns, indent=2, ensure_ascii=False), encoding="utf-8")
     return [str(md_path), str(json_path)]
-
-
-DISCLAIMER_TEXT = (
-    "MedGround gives general health information from NIH sources, not medical advice. "
-    "In an emergency call your local emergency number."
-)
 
 
 def save_feedback(path: Path, turn: dict, liked: bool | None, lock: threading.Lock) -> None:
@@ -118,6 +188,7 @@ def save_feedback(path: Path, turn: dict, liked: bool | None, lock: threading.Lo
         "liked": liked,
         "question": turn.get("question"),
         "answer": turn.get("answer"),
+        "mode": turn.get("mode"),
         "citations": turn.get("citations"),
         "sources": [s["record_id"] for s in turn.get("sources", [])],
     }
@@ -126,56 +197,84 @@ def save_feedback(path: Path, turn: dict, liked: bool | None, lock: threading.Lo
         f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = None) -> gr.Blocks:
-    export_dir = export_dir or Path(tempfile.mkdtemp(prefix="medground-export-"))
-    feedback_lock = threading.Lock()
+def new_export_folder() -> Path:
+    """A private folder for one export: no two sessions ever share a file."""
+    return Path(tempfile.mkdtemp(prefix=f"medground-export-{uuid.uuid4().hex[:8]}-"))
 
-    def respond(question: str, chat: list, turns: list):
+
+def _remove_exports(folders: list) -> None:
+    """Called when a session ends: its exported files leave the disk."""
+    for folder in folders or []:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def build_ui(
+    pipeline: Pipeline, feedback_path: Path | None, status: Callable[[], str] | None = None
+) -> gr.Blocks:
+    """The page; ``feedback_path`` None turns feedback off; ``status`` (polled) is a line about
+    the index being built in the background."""
+    feedback_lock = threading.Lock()
+    running: dict[str, threading.Event] = {}  # session -> cancel event of its answer
+
+    def respond(question: str, chat: list, turns: list, mode: str, request: gr.Request):
         question = question or ""
         invalid = pipeline.validate(question)
         if invalid:
             gr.Warning(invalid)
             yield question, chat, gr.skip(), turns
             return
+        cancel = running[request.session_hash] = threading.Event()
         history = [t["question"] for t in turns]
         chat = [*chat, {"role": "user", "content": user_text(question)}]
         chat.append({"role": "assistant", "content": "…"})
-        ans = None
+        # The turn is recorded from the start so that chat messages and turns stay aligned
+        # (a like on an answer that was stopped still finds its turn).
+        turns = [*turns, {}]
         panel_shown = False
-        for ans in pipeline.stream(question, history):
-            chat[-1] = {"role": "assistant", "content": ans.answer or "…"}
-            # The panel is re-rendered only when the sources first arrive and at the end.
+        for ans in pipeline.stream(question, history, cancel=cancel, mode=mode):
+            chat[-1] = {"role": "assistant", "content": chat_text(ans)}
+            turns[-1] = ans.to_dict()
             panel = sources_html(ans) if (ans.sources and not panel_shown) else gr.skip()
             panel_shown = panel_shown or bool(ans.sources)
+            if ans.done:
+                panel = sources_html(ans)
             yield "", chat, panel, turns
-        if ans is not None:
-            turns = [*turns, ans.to_dict()]
-            yield "", chat, sources_html(ans), turns
+
+    def stop_answer(request: gr.Request) -> None:
+        event = running.get(request.session_hash)
+        if event is not None:
+            event.set()
 
     def on_like(turns: list, data: gr.LikeData):
         # Each turn adds one user and one assistant message: assistant index 2n+1 is turn n.
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turn = turns[index // 2] if 0 <= index // 2 < len(turns) else {}
         save_feedback(feedback_path, turn, data.liked, feedback_lock)
-        gr.Info("Thanks, your feedback was saved locally.")
+        gr.Info(f"Thanks, your feedback was saved on this computer ({feedback_path}).")
 
-    def on_export(turns: list):
-        if not turns:
+    def on_export(turns: list, exports: list[str]):
+        done = [t for t in turns if t]
+        if not done:
             gr.Warning("Nothing to export yet.")
-            return gr.skip()
-        return gr.File(value=export_conversation(turns, export_dir), visible=True)
+            return gr.skip(), exports
+        folder = new_export_folder()
+        return gr.File(value=export_conversation(done, folder), visible=True), [*exports, folder]
 
-    def ask_api(question: str, history: list[str] | None = None) -> dict:
-        """Answer one question; returns answer, citations, sources, unsupported, safety, timings."""
-        return pipeline.ask(question or "", history or []).to_dict()
+    def ask_api(question: str, history: list[str] | None = None, mode: str = "") -> dict:
+        """Answer one question; returns answer, citations, sources, safety, timings, error."""
+        return pipeline.ask(question or "", history or [], mode=mode or None).to_dict()
 
-    with gr.Blocks(title="MedGround", analytics_enabled=False) as demo:
+    with gr.Blocks(title="MedGround", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "# MedGround\nAnswers to health questions from trusted NIH sources, with every "
             "claim linked to the passage it comes from."
         )
         gr.HTML(DISCLAIMER, elem_id="disclaimer")
+        if status is not None:
+            note = gr.Markdown(status(), elem_id="index-status")
+            gr.Timer(10).tick(status, None, note, api_visibility="private")
         turns = gr.State([])
+        exports = gr.State([], delete_callback=_remove_exports)
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -185,6 +284,7 @@ def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = 
                     sanitize_html=True,
                     buttons=["copy"],
                     placeholder="Ask a question about a disease, a symptom or a test.",
+                    feedback_options=("Like", "Dislike") if feedback_path else (),
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -200,19 +300,34 @@ def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = 
                 with gr.Row():
                     export = gr.Button("Export conversation", size="sm", elem_id="export")
                     clear = gr.Button("New conversation", size="sm")
+                    mode = gr.Radio(
+                        list(ANSWER_MODES),
+                        value=pipeline.cfg.answer_mode,
+                        label="Answer mode",
+                        elem_id="mode",
+                        info="grounded: quoted sentences · extract: no model · free: written",
+                    )
                 files = gr.File(
                     label="Export", file_count="multiple", interactive=False, visible=False
+                )
+                gr.Markdown(
+                    f"👍/👎 feedback is stored only on this computer, in `{feedback_path}`."
+                    if feedback_path
+                    else "Feedback is off.",
+                    elem_id="feedback-note",
                 )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 panel = gr.HTML(sources_html(None), elem_id="sources")
 
         outputs = [box, chat, panel, turns]
-        submitted = box.submit(respond, [box, chat, turns], outputs, api_name="chat")
-        clicked = send.click(respond, [box, chat, turns], outputs, api_visibility="private")
-        stop.click(None, cancels=[submitted, clicked])
-        chat.like(on_like, [turns], None)
-        export.click(on_export, [turns], files, api_visibility="private")
+        inputs = [box, chat, turns, mode]
+        submitted = box.submit(respond, inputs, outputs, api_name="chat")
+        clicked = send.click(respond, inputs, outputs, api_visibility="private")
+        stop.click(stop_answer, None, None, cancels=[submitted, clicked], api_visibility="private")
+        if feedback_path:
+            chat.like(on_like, [turns], None)
+        export.click(on_export, [turns, exports], [files, exports], api_visibility="private")
         clear.click(
             lambda: ("", [], sources_html(None), []), None, outputs, api_visibility="private"
         )
@@ -222,4 +337,4 @@ def build_ui(pipeline: Pipeline, feedback_path: Path, export_dir: Path | None = 
 
 
 def launch_kwargs() -> dict:
-    return {"css": CSS, "theme": gr.themes.Soft()}
+    return {"css": CSS, "theme": gr.themes.Soft(), "head": HEAD}

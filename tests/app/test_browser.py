@@ -40,8 +40,21 @@ def page(app_server):
 
 
 def ask(page, question: str) -> None:
+    """Type and send; Gradio ignores a click while the previous answer is still finishing
+    (trigger_mode "once"), so click until the box is cleared, as a person would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.fill("#question textarea", question)
-    page.click("#send")
+    for _ in range(60):
+        page.click("#send")
+        try:
+            page.wait_for_function(
+                "() => document.querySelector('#question textarea').value === ''", timeout=3000
+            )
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the page never took the question {question!r}")
 
 
 def test_answer_and_source_cards_render(page):
@@ -54,10 +67,15 @@ def test_answer_and_source_cards_render(page):
         " return b.length > 0 && /\\[\\d+\\]/.test(b[b.length - 1].innerText); }",
         timeout=180_000,
     )
-    # Cited cards are marked only once the answer is final.
-    page.wait_for_selector("#sources .mg-card.mg-cited", timeout=180_000)
-    assert page.locator("#chat .bot").last.inner_text().strip()
+    # The final answer says which mode made it; streaming chunks do not.
+    page.wait_for_function(
+        "() => { const b = document.querySelectorAll('#chat .bot');"
+        " return b.length > 0 && b[b.length - 1].innerText.includes('Grounded answer'); }",
+        timeout=180_000,
+    )
+    assert page.locator("#sources .mg-card.mg-cited").count() >= 1
     assert page.locator("#sources .mg-card").count() >= 1
+    assert "stored only on this computer" in page.inner_text("#feedback-note")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
@@ -72,3 +90,42 @@ def test_html_in_question_is_text_not_code(page):
     )
     page.wait_for_timeout(2000)
     assert page.evaluate("window.__pwned") is None
+
+
+def test_citation_opens_its_source_card(page):
+    ask(page, "How is gout treated?")
+    link = page.locator("#chat .bot a[href*='#source-']").last
+    link.wait_for(timeout=180_000)
+    number = link.get_attribute("href").split("#source-")[1]
+    link.click()
+    page.wait_for_function(
+        f"() => document.querySelector('#source-{number} details')?.open === true", timeout=10_000
+    )
+
+
+def test_stop_ends_the_answer_and_frees_the_model(page):
+    page.locator("#mode label", has_text="free").click()
+    ask(page, "Tell me everything about asthma, its causes, symptoms and treatments")
+    page.wait_for_timeout(1500)
+    page.click("#stop")
+    page.locator("#mode label", has_text="grounded").click()
+    ask(page, "What is gout?")
+    page.wait_for_function(
+        "() => { const b = document.querySelectorAll('#chat .bot');"
+        " return b.length > 0 && /[Gg]out/.test(b[b.length - 1].innerText)"
+        " && /\\[\\d+\\]/.test(b[b.length - 1].innerText)"
+        " && b[b.length - 1].innerText.includes('Grounded answer'); }",
+        timeout=120_000,
+    )
+
+
+def test_a_like_after_stop_is_saved_with_its_own_question(page, app_server):
+    page.locator("#mode label", has_text="free").click()
+    ask(page, "Explain everything about kidney stones in adults, causes and treatment")
+    page.wait_for_timeout(1500)
+    page.click("#stop")
+    page.wait_for_timeout(1000)
+    page.locator("#chat button[aria-label='Like']").last.click()
+    page.wait_for_timeout(1500)
+    rows = app_server["feedback"].read_text().splitlines()
+    assert "kidney stones" in rows[-1] and '"liked": true' in rows[-1]

@@ -22,7 +22,7 @@ def test_gemma_folds_system_into_first_user_turn():
 
 def test_gpt2_gets_plain_completion_format():
     r = ChatFormatter({"general.architecture": "gpt2"}).render(MESSAGES)
-    assert r.prompt.endswith("What is gout?\n\nAnswer:")
+    assert r.prompt.endswith("What is gout?\nAnswer:")
 
 
 def test_template_from_metadata_is_used():

@@ -16,11 +16,12 @@ def client(app_server):
 def test_ask_returns_cited_json(client):
     res = client.predict("What are the symptoms of glaucoma?", [], api_name="/ask")
     assert set(res) >= {"answer", "citations", "sources", "unsupported", "safety", "timings"}
-    assert res["safety"] == "ok" and res["answer"] and res["citations"]
+    assert res["safety"] == "ok" and res["mode"] == "grounded" and res["answer"]
+    assert res["citations"] and not res["error"]
     numbers = {s["number"] for s in res["sources"]}
     assert set(res["citations"]) <= numbers
     for s in res["sources"]:
-        assert s["url"].startswith("http") and s["record_id"] and s["title"] and "score" in s
+        assert s["url"].startswith("http") and s["record_id"] and s["title"] and "cosine" in s
     assert res["timings"]["retrieve_ms"] > 0 and res["timings"]["ttft_ms"] > 0
 
 
@@ -30,9 +31,16 @@ def test_ask_safety_and_bad_input(client):
 
 
 def test_chat_endpoint_streams_an_answer(client):
-    box, chat, panel = client.predict("How is gout treated?", [], api_name="/chat")
+    box, chat, panel = client.predict("How is gout treated?", [], "grounded", api_name="/chat")
     assert box == ""
     assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant"
     text = chat[-1]["content"]
     text = text if isinstance(text, str) else " ".join(c.get("text", "") for c in text)
     assert "[" in text and "mg-card" in panel and "http" in panel
+
+
+def test_ask_can_choose_the_answer_mode(client):
+    res = client.predict("What is gout?", [], "extract", api_name="/ask")
+    assert res["mode"] == "extract" and res["citations"]
+    bad = client.predict("What is gout?", [], "poetry", api_name="/ask")
+    assert bad["safety"] == "invalid" and "answer mode" in bad["answer"]

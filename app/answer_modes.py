@@ -1,0 +1,119 @@
+"""How an answer is made from retrieved passages, one function per answer mode.
+
+* ``grounded`` (default): the model picks up to four numbered source units, one step at a time,
+  each step constrained by a llama.cpp grammar to the units not yet chosen (or, first, to
+  ``[none]``); the answer shows those units verbatim, each with its citation.
+* ``extract``: no language model: the units most similar to the question, cited. The baseline
+  every model must beat.
+* ``free``: the model writes its own sentences (checked afterwards by ``app.support``).
+
+Grounded and extract answers are lists of :class:`~rag.prompt.Candidate`; ``None`` means "the
+sources do not answer this".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from app.chat_format import Rendered
+from app.model import LocalModel
+from rag.prompt import (
+    MAX_CHOICES,
+    NONE_LABEL,
+    Candidate,
+    SelectionConfig,
+    build_grounded_messages,
+    parse_choices,
+)
+
+ANSWER_MODES = ("grounded", "extract", "free")
+
+
+@dataclass
+class ExtractConfig:
+    """Extract answers (no language model)."""
+
+    # Chosen on the dev messages (bench/answers.py --models "" --config ...): units from the best
+    # passage only keep answers on the question's condition; three units read best.
+    units: int = 3  # units in an extract answer
+    max_words: int = 80  # stop adding units past this many words
+    sources: int = 1  # units come from the top N retrieved passages only
+    min_score: float = 0.0  # a best unit scoring below this answers "not in my sources"
+
+
+def choice_grammar(candidates: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
+    """GBNF for the next step: a unit not chosen yet (first step: or [none]; later: or stop)."""
+    left = [c for c in candidates if c not in chosen]
+    labels = " | ".join(f'"{c.label}"' for c in left)
+    if not chosen:
+        return f'root ::= "{NONE_LABEL}" | {labels}'
+    return f'root ::= " " ({labels}) | ""' if left else 'root ::= ""'
+
+
+def grounded_choices(
+    model: LocalModel,
+    question: str,
+    passages,
+    candidates: Sequence[Candidate],
+    selection: SelectionConfig,
+    cancel: threading.Event | None = None,
+) -> Iterator[list[Candidate] | None]:
+    """Yield the growing list of chosen units (or None for [none]) as each step completes."""
+    messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
+    rendered = model.render(messages)
+    if not model.prefix_continuation:
+        yield from _in_one_call(model, rendered, candidates, cancel)
+        return
+    reply = ""
+    chosen: list[Candidate] = []
+    with model.lock:
+        for _ in range(MAX_CHOICES):
+            grammar = choice_grammar(candidates, chosen)
+            step = Rendered(rendered.prompt + reply, rendered.stop)
+            piece = "".join(
+                model.stream(step, max_tokens=12, cancel=cancel, grammar=grammar, temperature=0)
+            )
+            if cancel is not None and cancel.is_set():
+                return
+            if not chosen and piece.strip() == NONE_LABEL:
+                yield None
+                return
+            picked = parse_choices(piece, [c for c in candidates if c not in chosen])
+            if not picked:
+                return  # the model chose to stop
+            chosen.append(picked[0])
+            reply += piece
+            yield list(chosen)
+
+
+def _in_one_call(model, rendered: Rendered, candidates, cancel) -> Iterator[list[Candidate] | None]:
+    """For a model that cannot continue a reply (a chat API): one grammar for the whole answer;
+    a unit named twice counts once."""
+    labels = " | ".join(f'"{c.label}"' for c in candidates)
+    grammar = (
+        f'root ::= "{NONE_LABEL}" | choice (" " choice){{0,{MAX_CHOICES - 1}}}\nchoice ::= {labels}'
+    )
+    reply = "".join(
+        model.stream(rendered, max_tokens=48, cancel=cancel, grammar=grammar, temperature=0)
+    )
+    yield parse_choices(reply, candidates)
+
+
+def extract_choices(
+    candidates: Sequence[Candidate], scores: Sequence[float], cfg: ExtractConfig
+) -> list[Candidate] | None:
+    """The best-scoring units, best first, up to ``cfg.units`` units and ``cfg.max_words``."""
+    pool = [(c, s) for c, s in zip(candidates, scores, strict=True) if c.source <= cfg.sources]
+    ranked = sorted(pool, key=lambda cs: -cs[1])
+    if not ranked or ranked[0][1] < cfg.min_score:
+        return None
+    chosen: list[Candidate] = []
+    words = 0
+    for c, _ in ranked:
+        if len(chosen) == cfg.units or (chosen and words + len(c.text.split()) > cfg.max_words):
+            break
+        chosen.append(c)
+        words += len(c.text.split())
+    return chosen

@@ -1,0 +1,46 @@
+"""Page pieces that need no browser: escaping, list rendering, links, private exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.ui import (
+    _remove_exports,
+    export_conversation,
+    linked_citations,
+    new_export_folder,
+    passage_html,
+    user_text,
+)
+
+
+def test_passages_keep_their_lists_and_are_escaped():
+    html = passage_html("Signs are:\n- thirst <b>\n- hunger\nSee a doctor.")
+    assert html == (
+        "<p>Signs are:</p><ul><li>thirst &lt;b&gt;</li><li>hunger</li></ul><p>See a doctor.</p>"
+    )
+    assert user_text("<script>") == "&lt;script&gt;"
+
+
+def test_citations_link_to_their_cards():
+    assert linked_citations("Rest helps [1]. Ice too [7].", 5) == (
+        "Rest helps [[1]](#source-1). Ice too [7]."
+    )
+
+
+def test_each_export_is_private_and_removed_with_its_session():
+    turns = [
+        {
+            "question": "q",
+            "answer": "a [1]",
+            "citations": [1],
+            "sources": [{"number": 1, "title": "T", "source": "S", "url": "https://x"}],
+        }
+    ]
+    first, second = new_export_folder(), new_export_folder()
+    assert first != second
+    md, js = export_conversation(turns, first)
+    assert json.loads(Path(js).read_text()) == turns and "https://x" in Path(md).read_text()
+    _remove_exports([str(first), str(second)])
+    assert not first.exists() and not second.exists()
