@@ -1,13 +1,17 @@
-"""Supervised examples from MedQuAD: focus-disjoint splits in two formats, saved as JSONL.
+"""Supervised examples from an index: the app's exact prompts, with what the real retriever returns.
 
-``python -m training.data --help``. Each example holds the record, its gold passage, shuffled
-distractor passages, and the answer in both formats:
+``python -m training.data --help``. Each example is one MedQuAD record's question (or, with
+``--augment``, that question as people ask it), the passages the retriever returns for it (so
+the answering passage may sit at any rank, or be missing), and the answer in three formats:
 
-* plain: question -> the reference answer;
-* grounded: the app's own prompt (``rag.prompt``: system + numbered passages + question) -> the
-  gold passage's sentences, each citing the gold number [n].
+* grounded (default): the app's grounded prompt (``rag.prompt``) -> the numbers of the leading
+  offered units of the answering passage (``[2.1] [2.2]``), or ``[none]`` when no passage answers
+  (about ``--no-answer-fraction`` of examples have the answering passages removed on purpose);
+* free: the app's free prompt -> those units as sentences, each citing [n];
+* plain: question -> the reference answer.
 
-Splits are by focus (no disease in two splits), reproducible from the seed.
+Splits are by focus (no disease in two splits), reproducible from the seed; the foci of every
+evaluation query set are held out of training as well, so no benchmark question is trained on.
 """
 
 from __future__ import annotations
@@ -15,163 +19,241 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from rag.chunking import Passage, chunk_records, split_sentences
-from rag.embedder import DEFAULT_EMBEDDER, load_embedder
-from rag.medquad import MedQuADError, Record, load_records
-from rag.prompt import SYSTEM_PROMPT, Source, build_messages
+from rag.cli import add_config_args, config_from_args
+from rag.index import Index, IndexLoadError, default_index_dir
+from rag.passage import Passage
+from rag.prompt import (
+    NO_ANSWER,
+    SYSTEM_PROMPT,
+    Candidate,
+    SelectionConfig,
+    build_grounded_messages,
+    build_messages,
+    grounded_target,
+    select_candidates,
+)
+from rag.retriever import Retriever
 
 SPLITS = ("train", "val", "test")
+FORMATS = ("grounded", "free", "plain")
+QUERY_DIR = Path(__file__).resolve().parent.parent / "rag" / "queries"
 
 
 @dataclass
 class DataConfig:
-    source: str | None = None  # MedQuAD folder, zip or URL (default: local copy, else upstream)
+    index: Path = field(default_factory=default_index_dir)  # index the examples retrieve from
     out: Path = field(default_factory=lambda: Path("runs/data"))  # where the split files go
-    seed: int = 0  # shuffles foci, distractors and passage order
+    seed: int = 0  # shuffles foci, augmentations and no-answer examples
     val_fraction: float = 0.01  # share of foci held out for validation
     test_fraction: float = 0.01  # share of foci held out for testing
-    passages: int = 5  # passages in a grounded prompt, gold included
-    passage_tokens: int = 128  # passage size in embedder tokens, as in the app's index
+    # JSONL query files (comma-separated) whose relevant records' foci never reach training
+    hold_out: str = f"{QUERY_DIR / 'messages.jsonl'},{QUERY_DIR / 'consumer.jsonl'}"
+    k: int = 5  # passages per prompt, as in the app
+    # examples whose answering passages are removed on purpose; retrieval misses already leave
+    # about 11% of MedQuAD questions without an answering passage
+    no_answer_fraction: float = 0.0
+    max_units: int = 3  # units in a grounded target
+    max_words: int = 70  # a target stops adding units past this many words
+    augment: bool = False  # also ask each training question as people do (see augment.py)
     limit: int = 0  # use only the first N records (0 = all), for quick runs
 
 
-def split_by_focus(records: list[Record], cfg: DataConfig) -> dict[str, list[Record]]:
-    """Assign whole foci to splits so that no disease appears in two of them."""
-    foci = sorted({r.focus.lower() for r in records})
+@dataclass(frozen=True)
+class RecordInfo:
+    """A record as the index knows it: enough to ask its question and score the answer."""
+
+    id: str
+    question: str
+    qtype: str
+    focus: str
+    answer: str
+    synonyms: tuple[str, ...]
+
+
+def index_records(index: Index) -> list[RecordInfo]:
+    """Records rebuilt from the index's passages (answers in passage order)."""
+    parts: dict[str, list[Passage]] = defaultdict(list)
+    for p in index.passages:
+        parts[p.record_id].append(p)
+    out = []
+    for rid, ps in parts.items():
+        ps.sort(key=lambda p: p.chunk)
+        first = ps[0]
+        answer = "\n".join(p.text for p in ps)
+        out.append(
+            RecordInfo(rid, first.question, first.qtype, first.focus, answer, first.synonyms)
+        )
+    return out
+
+
+def held_out_foci(paths: str, records: list[RecordInfo]) -> set[str]:
+    """Foci of the records that evaluation query files count as relevant."""
+    focus = {r.id: r.focus.lower() for r in records}
+    foci = set()
+    for path in filter(None, paths.split(",")):
+        if not Path(path).exists():
+            continue
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                foci |= {focus[rid] for rid in json.loads(line)["relevant"] if rid in focus}
+    return foci
+
+
+def split_by_focus(records: list[RecordInfo], cfg: DataConfig, held: set[str]) -> dict:
+    """Whole foci to splits; held-out foci never go to train (they join val or test)."""
+    foci = sorted({r.focus.lower() for r in records} - held)
     random.Random(cfg.seed).shuffle(foci)
     n_test = max(1, round(len(foci) * cfg.test_fraction))
     n_val = max(1, round(len(foci) * cfg.val_fraction))
     which = {f: "test" for f in foci[:n_test]}
     which |= {f: "val" for f in foci[n_test : n_test + n_val]}
-    out: dict[str, list[Record]] = {s: [] for s in SPLITS}
+    for i, f in enumerate(sorted(held)):
+        which[f] = "val" if i % 2 else "test"
+    out: dict[str, list[RecordInfo]] = {s: [] for s in SPLITS}
     for r in records:
         out[which.get(r.focus.lower(), "train")].append(r)
     return out
 
 
-def cite(text: str, number: int) -> str:
-    """Every sentence of the gold passage, citing it."""
-    return " ".join(f"{s.rstrip()} [{number}]" for s in split_sentences(text))
+def answers(record: RecordInfo, passage: Passage) -> bool:
+    """Does a passage answer the record's question (its own, or the same focus and type)?"""
+    return passage.record_id == record.id or (
+        passage.focus.lower() == record.focus.lower() and passage.qtype == record.qtype
+    )
+
+
+def target_units(
+    record: RecordInfo, passages: list[Passage], offered: list[Candidate], cfg: DataConfig
+) -> list[Candidate]:
+    """The leading offered units of the best-ranked answering passage."""
+    for i, p in enumerate(passages, 1):
+        if not answers(record, p):
+            continue
+        units = sorted((c for c in offered if c.source == i), key=lambda c: c.unit)
+        chosen, words = [], 0
+        for c in units[: cfg.max_units]:
+            if chosen and words + len(c.text.split()) > cfg.max_words:
+                break
+            chosen.append(c)
+            words += len(c.text.split())
+        if chosen:
+            return chosen
+    return []
 
 
 def make_example(
-    record: Record,
-    gold: Passage,
-    pool: list[Passage],
-    rng: random.Random,
-    n_passages: int,
-    fallback: list[Passage] = (),
+    record: RecordInfo,
+    question: str,
+    hits: list[Passage],
+    cfg: DataConfig,
+    selection: SelectionConfig,
+    no_answer: bool,
+    augmentation: str = "",
 ) -> dict:
-    """Gold passage among distractors from other records of the same split (topped up from
-    ``fallback`` when the split is too small), shuffled."""
-    others = [p for p in pool if p.record_id != record.id]
-    distractors = rng.sample(others, min(n_passages - 1, len(others)))
-    if len(distractors) < n_passages - 1 and fallback:
-        distractors += rng.sample(
-            list(fallback), min(n_passages - 1 - len(distractors), len(fallback))
-        )
-    chosen = [gold, *distractors]
-    rng.shuffle(chosen)
-    number = chosen.index(gold) + 1
-    sources = [Source(p.title, p.text) for p in chosen]
+    if no_answer:
+        hits = [p for p in hits if not answers(record, p)]
+    passages = hits[: cfg.k]
+    offered = select_candidates(question, passages, selection)
+    chosen = target_units(record, passages, offered, cfg)
     return {
         "id": record.id,
         "focus": record.focus,
         "qtype": record.qtype,
-        "question": record.question,
+        "question": question,
+        "augmentation": augmentation,
         "answer": record.answer,
-        "sources": [
-            {"title": s.title, "text": s.text, "record_id": p.record_id}
-            for s, p in zip(sources, chosen, strict=True)
-        ],
-        "gold": number,
-        "grounded_answer": cite(gold.text, number),
+        "passages": [p.to_dict() for p in passages],
+        "offered": [[c.source, c.unit] for c in offered],
+        "gold_sources": sorted({i for i, p in enumerate(passages, 1) if answers(record, p)}),
+        "target": grounded_target(chosen),
+        "no_answer": not chosen,
     }
 
 
-def with_fewer_sources(example: dict, keep: int) -> dict:
-    """The example with the gold passage and only ``keep - 1`` distractors, renumbered."""
-    gold = example["sources"][example["gold"] - 1]
-    distractors = [s for i, s in enumerate(example["sources"], 1) if i != example["gold"]]
-    sources = [gold, *distractors[: max(0, keep - 1)]]
-    # Keep the gold at its original position when it still exists, else last.
-    position = min(example["gold"], len(sources))
-    sources.insert(position - 1, sources.pop(0))
-    return {
-        **example,
-        "sources": sources,
-        "gold": position,
-        "grounded_answer": cite(gold["text"], position),
-    }
+def example_passages(example: dict) -> list[Passage]:
+    return [Passage.from_dict(p) for p in example["passages"]]
 
 
-def plain_messages(example: dict) -> list[dict]:
-    return [{"role": "user", "content": example["question"]}]
-
-
-def grounded_messages(example: dict) -> list[dict]:
-    sources = [Source(s["title"], s["text"]) for s in example["sources"]]
-    return build_messages(example["question"], sources, SYSTEM_PROMPT)
+def example_candidates(example: dict) -> list[Candidate]:
+    passages = example_passages(example)
+    return [Candidate(s, u, passages[s - 1].units[u - 1]) for s, u in example["offered"]]
 
 
 def example_turns(example: dict, fmt: str) -> tuple[list[dict], str]:
     """(prompt messages, target answer) of one example in the chosen format."""
     if fmt == "plain":
-        return plain_messages(example), example["answer"]
+        return [{"role": "user", "content": example["question"]}], example["answer"]
+    passages = example_passages(example)
     if fmt == "grounded":
-        return grounded_messages(example), example["grounded_answer"]
-    raise ValueError(f"unknown format {fmt!r}: plain or grounded")
+        messages = build_grounded_messages(
+            example["question"], passages, example_candidates(example)
+        )
+        return messages, example["target"]
+    if fmt == "free":
+        by_label = {c.label: c for c in example_candidates(example)}
+        chosen = [by_label[label] for label in re.findall(r"\[\d+\.\d+\]", example["target"])]
+        text = " ".join(f"{c.text.replace(chr(10), ' ')} [{c.source}]" for c in chosen)
+        return build_messages(example["question"], passages, SYSTEM_PROMPT), text or NO_ANSWER
+    raise ValueError(f"unknown format {fmt!r}: one of {FORMATS}")
 
 
-def prompt_variants(example: dict, fmt: str):
-    """(messages, answer) with every passage first, then with ever fewer distractors, so a
-    caller can take the first that fits its context; plain examples have one variant."""
-    if fmt != "grounded":
-        yield example_turns(example, fmt)
-        return
-    for keep in range(len(example["sources"]), 0, -1):
-        yield example_turns(with_fewer_sources(example, keep), fmt)
+def build(cfg: DataConfig) -> dict[str, int]:
+    """Write train/val/test JSONL files and meta.json into ``cfg.out``."""
+    from training.augment import augment_question
 
-
-def build(cfg: DataConfig, records: list[Record] | None = None) -> dict[str, int]:
-    """Write the splits; ``records`` defaults to MedQuAD loaded from ``cfg.source``."""
-    if records is None:
-        records, _ = load_records(cfg.source)
+    index = Index.open(cfg.index)
+    retriever = Retriever(index)
+    records = index_records(index)
     if cfg.limit:
         records = records[: cfg.limit]
-    tokenizer = load_embedder(DEFAULT_EMBEDDER).tokenizer
-    passages = chunk_records(records, tokenizer, cfg.passage_tokens)
-    by_record: dict[str, list[Passage]] = {}
-    for p in passages:
-        by_record.setdefault(p.record_id, []).append(p)
-    splits = split_by_focus(records, cfg)
+    held = held_out_foci(cfg.hold_out, records)
+    splits = split_by_focus(records, cfg, held)
+    split_of = {r.id: name for name, rs in splits.items() for r in rs}
+    selection = SelectionConfig()
     cfg.out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    train_pool = [p for r in splits["train"] for p in by_record[r.id]]
     for name in SPLITS:
         rng = random.Random(f"{cfg.seed}-{name}")
-        # Distractors come from the same split; held-out splits may borrow training passages
-        # (never the other way round, so no held-out focus reaches training).
-        pool = [p for r in splits[name] for p in by_record[r.id]]
-        fallback = train_pool if name != "train" else []
+        rows = splits[name]
+        asked = []
+        for r in rows:
+            kind, question = ("", r.question)
+            if cfg.augment and name == "train" and rng.random() < 0.5:
+                kind, question = augment_question(r, rng)
+            asked.append((kind, question))
+        # Passage retrieval only: MedQuAD's questions are indexed too, and a record found by its
+        # own question would teach that the answer always comes first.
+        results = (
+            retriever.search_many([q for _, q in asked], k=cfg.k + 10, mode="dense") if rows else []
+        )
         tmp = cfg.out / f".{name}.jsonl.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            for r in tqdm(splits[name], desc=f"{name} examples", unit="example", mininterval=1):
-                gold = by_record[r.id][0]
-                ex = make_example(r, gold, pool, rng, cfg.passages, fallback)
+            for r, (kind, question), hits in tqdm(
+                list(zip(rows, asked, results, strict=True)), desc=f"{name} examples", unit="ex"
+            ):
+                passages = [h.passage for h in hits]
+                if name == "train":  # no held-out passage reaches training, not even as context
+                    passages = [p for p in passages if split_of.get(p.record_id) == "train"]
+                no_answer = rng.random() < cfg.no_answer_fraction
+                ex = make_example(r, question, passages, cfg, selection, no_answer, kind)
                 f.write(json.dumps(ex, ensure_ascii=False) + "\n")
         tmp.replace(cfg.out / f"{name}.jsonl")
-        counts[name] = len(splits[name])
+        counts[name] = len(rows)
     meta = {
         "seed": cfg.seed,
         "counts": counts,
         "foci": {k: len({r.focus.lower() for r in v}) for k, v in splits.items()},
+        "held_out_foci": len(held),
+        "augment": cfg.augment,
+        "index": str(cfg.index),
     }
     (cfg.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return counts
@@ -188,22 +270,15 @@ def read_split(folder: Path, name: str) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    d = DataConfig()
     p = argparse.ArgumentParser(prog="python -m training.data", description=__doc__.split("\n")[0])
-    p.add_argument("--source", default=d.source, help="MedQuAD folder, zip or URL")
-    p.add_argument("--out", type=Path, default=d.out, help=f"output folder (default: {d.out})")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument("--test-fraction", type=float, default=d.test_fraction)
-    p.add_argument("--passages", type=int, default=d.passages, help="passages per grounded prompt")
-    p.add_argument("--limit", type=int, default=d.limit, help="use only N records")
-    args = p.parse_args(argv)
+    add_config_args(p, DataConfig)
+    cfg = config_from_args(DataConfig, p.parse_args(argv))
     try:
-        counts = build(DataConfig(**vars(args)))
-    except (MedQuADError, OSError) as exc:
+        counts = build(cfg)
+    except (IndexLoadError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Wrote {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"Wrote {cfg.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 

@@ -18,10 +18,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import gguf
 import numpy as np
 
-SUPPORTED = ("gpt2", "gemma3_text", "gemma3")
-QUANT_TYPES = {"f16": None, "q8_0": 7, "q4_k_m": 15}  # llama.cpp LLAMA_FTYPE_MOSTLY_*
+from rag.architectures import Architecture, UnknownArchitecture, by_model_type
+
+# File types as llama.cpp's quantizer names them (gguf-py's own enum).
+QUANT_TYPES = {
+    "f16": gguf.LlamaFileType.MOSTLY_F16,
+    "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
+    "q4_k_m": gguf.LlamaFileType.MOSTLY_Q4_K_M,
+}
 # Agreement of next-token logits with PyTorch, by file type: cosine of centred logits.
 TOLERANCE = {"f16": 0.999, "q8_0": 0.99, "q4_k_m": 0.9}
 VERIFY_PROMPT = "Glaucoma is a group of eye diseases that damage the optic nerve. It"
@@ -74,43 +81,36 @@ def load_model(model_dir: Path, base: str | None):
     return tokenizer, model.to(torch.float32).eval()
 
 
-def _gguf_arch(model_type: str):
-    import gguf
-
-    if model_type == "gpt2":
-        return gguf.MODEL_ARCH.GPT2, "gpt2"
-    if model_type in {"gemma3_text", "gemma3"}:
-        return gguf.MODEL_ARCH.GEMMA3, "gemma3"
-    raise ExportError(f"cannot export architecture {model_type!r}: supported are gpt2 and gemma3")
+def architecture(model_type: str) -> Architecture:
+    try:
+        return by_model_type(model_type)
+    except UnknownArchitecture as exc:
+        raise ExportError(f"cannot export: {exc}") from exc
 
 
-def _tensors(model, model_type: str, name_map) -> list[tuple[str, np.ndarray]]:
+def _tensors(model, arch: Architecture, name_map) -> list[tuple[str, np.ndarray]]:
     """Model weights renamed to GGUF names, in the layout llama.cpp expects."""
     out = []
     for name, tensor in model.state_dict().items():
-        if name.endswith((".attn.bias", ".attn.masked_bias")) or name == "lm_head.weight":
-            continue  # GPT-2 causal-mask buffers; tied output heads are written from embeddings
+        if name.endswith(arch.skipped):
+            continue  # buffers; a tied output head is written from the embedding
         data = tensor.detach().float()
-        if model_type == "gpt2" and name.endswith(
-            (".c_attn.weight", ".c_proj.weight", ".c_fc.weight")
-        ):
-            data = data.T  # GPT-2's Conv1D stores weights transposed
-        if model_type != "gpt2" and name.endswith("norm.weight"):
-            data = data + 1.0  # Gemma's RMSNorm scales by (1 + w); llama.cpp by w
+        if name.endswith(arch.transposed):
+            data = data.T
+        if arch.norm_offset and name.endswith("norm.weight"):
+            data = data + arch.norm_offset
         new = name_map.get_name(name, try_suffixes=(".weight", ".bias"))
         if new is None:
             raise ExportError(f"no GGUF name for tensor {name}")
         array = data.numpy()
         # Matrices in f16; norms, biases and other vectors stay f32, as llama.cpp's converter does.
         out.append((new, array.astype(np.float16) if array.ndim == 2 else array.astype(np.float32)))
-        if model_type == "gpt2" and new == "token_embd.weight":
+        if arch.tied_output and new == "token_embd.weight":
             out.append(("output.weight", array.astype(np.float16)))
     return out
 
 
-def _write_gpt2_tokenizer(writer, tokenizer) -> None:
-    import gguf
-
+def _write_bpe_tokenizer(writer, tokenizer, tokenizer_gguf: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer.save_pretrained(tmp)
         vocab = tokenizer.get_vocab()
@@ -129,10 +129,8 @@ def _write_gpt2_tokenizer(writer, tokenizer) -> None:
         gguf.SpecialVocab(tmp, load_merges=True, n_vocab=len(tokens)).add_to_gguf(writer)
 
 
-def _copy_gemma_tokenizer(writer, tokenizer_gguf: Path) -> None:
-    import gguf
-
-    reader = gguf.GGUFReader(str(tokenizer_gguf))
+def _copy_gemma_tokenizer(writer, tokenizer, tokenizer_gguf: Path | None = None) -> None:
+    reader = gguf.GGUFReader(str(tokenizer_gguf or packaged_gemma_gguf()))
     f = reader.fields
     writer.add_tokenizer_model(f["tokenizer.ggml.model"].contents())
     writer.add_tokenizer_pre(f["tokenizer.ggml.pre"].contents())
@@ -153,53 +151,25 @@ def _copy_gemma_tokenizer(writer, tokenizer_gguf: Path) -> None:
         writer.add_add_space_prefix(f["tokenizer.ggml.add_space_prefix"].contents())
 
 
-def _hparams(writer, cfg, model_type: str) -> None:
-    if model_type == "gpt2":
-        writer.add_context_length(cfg.n_positions)
-        writer.add_embedding_length(cfg.n_embd)
-        writer.add_feed_forward_length(cfg.n_inner or 4 * cfg.n_embd)
-        writer.add_block_count(cfg.n_layer)
-        writer.add_head_count(cfg.n_head)
-        writer.add_layer_norm_eps(cfg.layer_norm_epsilon)
-        return
-    writer.add_context_length(cfg.max_position_embeddings)
-    writer.add_embedding_length(cfg.hidden_size)
-    writer.add_block_count(cfg.num_hidden_layers)
-    writer.add_feed_forward_length(cfg.intermediate_size)
-    writer.add_head_count(cfg.num_attention_heads)
-    writer.add_head_count_kv(cfg.num_key_value_heads)
-    writer.add_layer_norm_rms_eps(cfg.rms_norm_eps)
-    writer.add_key_length(cfg.head_dim)
-    writer.add_value_length(cfg.head_dim)
-    rope = getattr(cfg, "rope_theta", None) or (cfg.rope_parameters or {}).get(
-        "full_attention", {}
-    ).get("rope_theta", 1e6)
-    writer.add_rope_freq_base(float(rope))
-    writer.add_sliding_window(cfg.sliding_window)
+TOKENIZER_WRITERS = {"bpe": _write_bpe_tokenizer, "gemma": _copy_gemma_tokenizer}
 
 
 def write_f16(tokenizer, model, out: Path, tokenizer_gguf: Path | None = None) -> Path:
     """Write the merged model as an f16 GGUF with tokenizer and chat template."""
-    import gguf
-
-    model_type = model.config.model_type
-    arch, arch_name = _gguf_arch(model_type)
+    arch = architecture(model.config.model_type)
     cfg = model.config
-    n_blocks = cfg.num_hidden_layers  # GPT2Config maps it to n_layer
-    name_map = gguf.TensorNameMap(arch, n_blocks)
+    name_map = gguf.TensorNameMap(gguf.MODEL_ARCH[arch.name.upper()], cfg.num_hidden_layers)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".gguf.tmp")
-    writer = gguf.GGUFWriter(str(tmp), arch_name)
+    writer = gguf.GGUFWriter(str(tmp), arch.name)
     writer.add_name(getattr(cfg, "_name_or_path", "") or "MedGround model")
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    _hparams(writer, cfg, model_type)
-    if model_type == "gpt2":
-        _write_gpt2_tokenizer(writer, tokenizer)
-    else:
-        _copy_gemma_tokenizer(writer, tokenizer_gguf or packaged_gemma_gguf())
+    for method, value in arch.hparams:
+        getattr(writer, method)(value(cfg))
+    TOKENIZER_WRITERS[arch.tokenizer](writer, tokenizer, tokenizer_gguf)
     if tokenizer.chat_template:
         writer.add_chat_template(tokenizer.chat_template)
-    for name, array in _tensors(model, model_type, name_map):
+    for name, array in _tensors(model, arch, name_map):
         writer.add_tensor(name, array)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -213,7 +183,7 @@ def quantize(f16: Path, out: Path, kind: str) -> Path:
     import llama_cpp
 
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = QUANT_TYPES[kind]
+    params.ftype = int(QUANT_TYPES[kind])
     tmp = out.with_suffix(".gguf.tmp")
     rc = llama_cpp.llama_model_quantize(str(f16).encode(), str(tmp).encode(), ctypes.byref(params))
     if rc != 0:
@@ -258,9 +228,34 @@ def verify(
     return Verification(str(path), kind, round(cosine, 5), top1, TOLERANCE[kind], ok)
 
 
+def load_model_type(model_dir: Path, base: str | None) -> str:
+    """The transformers model type of a fine-tune (or of its adapter's base)."""
+    from transformers import AutoConfig
+
+    cfg_path = model_dir / "adapter_config.json"
+    source = str(model_dir)
+    if cfg_path.exists():
+        source = base or json.loads(cfg_path.read_text())["base_model_name_or_path"]
+    if source.endswith(".gguf"):
+        return AutoConfig.from_pretrained(
+            str(Path(source).parent), gguf_file=Path(source).name
+        ).model_type
+    return AutoConfig.from_pretrained(source).model_type
+
+
+def adapter_base(model_dir: Path, base: str | None) -> tuple[Path, str]:
+    """(base GGUF, chat format) for serving an adapter; the base must be a GGUF file."""
+    base = (
+        base
+        or json.loads((model_dir / "adapter_config.json").read_text())["base_model_name_or_path"]
+    )
+    if not str(base).endswith(".gguf"):
+        raise ExportError(f"--ollama with --lora-only needs a GGUF base, not {base}; use --base")
+    return Path(base), architecture(load_model_type(model_dir, str(base))).chat_format
+
+
 def write_lora_adapter(model_dir: Path, out: Path) -> Path:
     """A peft LoRA adapter as a llama.cpp GGUF adapter (applied on a base GGUF at load)."""
-    import gguf
     import torch
     from safetensors.torch import load_file
     from transformers import AutoConfig
@@ -274,11 +269,10 @@ def write_lora_adapter(model_dir: Path, out: Path) -> Path:
         base_config = AutoConfig.from_pretrained(str(Path(base).parent), gguf_file=Path(base).name)
     else:
         base_config = AutoConfig.from_pretrained(base)
-    arch, arch_name = _gguf_arch(base_config.model_type)
-    n_blocks = base_config.num_hidden_layers
+    arch = architecture(base_config.model_type)
     weights = load_file(str(model_dir / "adapter_model.safetensors"))
-    name_map = gguf.TensorNameMap(arch, n_blocks)
-    writer = gguf.GGUFWriter(str(out), arch_name)
+    name_map = gguf.TensorNameMap(gguf.MODEL_ARCH[arch.name.upper()], base_config.num_hidden_layers)
+    writer = gguf.GGUFWriter(str(out), arch.name)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(cfg["lora_alpha"]))
@@ -293,14 +287,33 @@ def write_lora_adapter(model_dir: Path, out: Path) -> Path:
             raise ExportError(f"no GGUF name for adapter tensor {name}")
         suffix = ".lora_a" if ".lora_A." in name else ".lora_b"
         # A is (rank, in) and B (out, rank) for Linear and, with fan_in_fan_out, GPT-2's Conv1D
-        # alike: exactly llama.cpp's lora_a / lora_b layout.
-        data = tensor.to(torch.float32)
-        writer.add_tensor(f"{new}{suffix}", data.numpy())
+        # alike: exactly llama.cpp's lora_a / lora_b layout. f16 halves the file at no cost in
+        # agreement (tests/training/test_pipeline.py).
+        writer.add_tensor(f"{new}{suffix}", tensor.to(torch.float16).numpy())
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
     return out
+
+
+def write_modelfile(
+    folder: Path, gguf: Path, chat_format: str, adapter: Path | None = None
+) -> Path:
+    """An Ollama Modelfile for the export: ``ollama create medground -f Modelfile``."""
+    from rag.architectures import END_OF_TURN, EXTRA_STOPS, OLLAMA_TEMPLATES
+    from rag.prompt import GROUNDED_SYSTEM_PROMPT
+
+    stops = [s for s in [END_OF_TURN.get(chat_format, ""), *EXTRA_STOPS.get(chat_format, [])] if s]
+    lines = [f"FROM {gguf.resolve()}"]
+    if adapter is not None:
+        lines.append(f"ADAPTER {adapter.resolve()}")
+    lines += [f'TEMPLATE """{OLLAMA_TEMPLATES[chat_format]}"""']
+    lines += [f'PARAMETER stop "{s}"' for s in stops]
+    lines += ["PARAMETER temperature 0", f'SYSTEM """{GROUNDED_SYSTEM_PROMPT}"""', ""]
+    path = folder / "Modelfile"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def export(
@@ -311,7 +324,7 @@ def export(
     tokenizer_gguf: Path | None = None,
 ) -> list[Verification]:
     tokenizer, model = load_model(model_dir, base)
-    _gguf_arch(model.config.model_type)  # fail fast on an unsupported architecture
+    architecture(model.config.model_type)  # fail fast on an unsupported architecture
     out_dir.mkdir(parents=True, exist_ok=True)
     f16 = write_f16(tokenizer, model, out_dir / "model-f16.gguf", tokenizer_gguf)
     ids = tokenizer(VERIFY_PROMPT)["input_ids"]
@@ -348,15 +361,28 @@ def main(argv: list[str] | None = None) -> int:
         help="GGUF to copy a Gemma tokenizer from (default: packaged Gemma 3 270M)",
     )
     p.add_argument("--lora-only", action="store_true", help="write only the adapter as a GGUF LoRA")
+    p.add_argument(
+        "--ollama",
+        action="store_true",
+        help="also write an Ollama Modelfile (ollama create medground -f OUT/Modelfile)",
+    )
     args = p.parse_args(argv)
     from training.finetune import FinetuneError
 
     try:
         if args.lora_only:
             args.out.mkdir(parents=True, exist_ok=True)
-            print(write_lora_adapter(args.model, args.out / "adapter.gguf"))
+            adapter = write_lora_adapter(args.model, args.out / "adapter.gguf")
+            print(adapter)
+            if args.ollama:
+                base, chat_format = adapter_base(args.model, args.base)
+                print(write_modelfile(args.out, base, chat_format, adapter))
             return 0
         results = export(args.model, args.out, args.types, args.base, args.tokenizer_gguf)
+        if args.ollama:
+            best = args.out / f"model-{args.types[-1]}.gguf"
+            arch = architecture(load_model_type(args.model, args.base))
+            print(write_modelfile(args.out, best, arch.chat_format))
     except (ExportError, FinetuneError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,10 +1,12 @@
-"""Fine-tune a causal LM on MedQuAD examples: ``python -m training.finetune --help``.
+"""Fine-tune a causal LM on MedGround examples: ``python -m training.finetune --help``.
 
 LoRA (peft) by default, full fine-tuning or QLoRA as options, on transformers' Trainer: cosine
-schedule with warm-up, weight decay, gradient accumulation, bf16 on a GPU, periodic eval loss,
-checkpoints and ``--resume``. Loss is on answer tokens only. Writes ``metrics.csv``,
-``loss.png`` and the final adapter (or model) with a tokenizer whose chat template matches
-what the app renders. Multi-GPU: ``accelerate launch -m training.finetune ...``.
+schedule with warm-up, weight decay, gradient accumulation, bf16 on a GPU, eval loss on a small
+fixed validation subset, checkpoints and ``--resume``. The loss covers answer tokens only, and
+by default the output layer runs only at those positions (Gemma's 262k-token output layer is
+most of the compute otherwise). Writes ``metrics.csv``, ``loss.png``, ``summary.json`` and the
+final adapter (or model) with a tokenizer whose chat template is the one the app renders
+(``rag.architectures``). Multi-GPU: ``accelerate launch -m training.finetune ...``.
 """
 
 from __future__ import annotations
@@ -13,40 +15,28 @@ import argparse
 import csv
 import json
 import os
+import resource
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.data import read_split
-
-# Chat templates for bases that ship none; both render exactly what app/chat_format.py renders.
-PLAIN_TEMPLATE = (
-    "{% for m in messages %}{% if m['role'] == 'assistant' %}Answer: {{ m['content'] }}"
-    "{{ eos_token }}{% else %}{{ m['content'] }}{% if not loop.last %}\n\n{% endif %}{% endif %}"
-    "{% endfor %}{% if add_generation_prompt %}\n\nAnswer:{% endif %}"
-)
-GEMMA_TEMPLATE = (
-    "{{ bos_token }}{% set system = namespace(text='') %}"
-    "{% for m in messages %}{% if m['role'] == 'system' %}"
-    "{% set system.text = system.text + m['content'] + '\n\n' %}{% endif %}{% endfor %}"
-    "{% set first = namespace(done=false) %}"
-    "{% for m in messages %}{% if m['role'] != 'system' %}"
-    "{% set role = 'model' if m['role'] == 'assistant' else 'user' %}"
-    "<start_of_turn>{{ role }}\n{% if role == 'user' and not first.done %}{{ system.text }}"
-    "{% set first.done = true %}{% endif %}{{ m['content'] }}<end_of_turn>\n"
-    "{% endif %}{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
-)
+from rag.architectures import UnknownArchitecture, by_model_type
+from rag.cli import add_config_args, config_from_args
+from training.data import FORMATS, example_turns, read_split
 
 
 @dataclass
 class FinetuneConfig:
-    base: str = "google/gemma-3-270m"  # hub id, local HF folder, or a .gguf file
+    base: str = "google/gemma-3-270m"  # hub id (gpt2-medium, google/gemma-3-270m), folder or .gguf
     data: Path = field(default_factory=lambda: Path("runs/data"))  # training.data output
     out: Path = field(default_factory=lambda: Path("runs/finetune"))  # checkpoints and results
-    format: str = "grounded"  # "grounded" (the app's prompt) or "plain"
-    method: str = "lora"  # "lora", "qlora" (CUDA + bitsandbytes) or "full"
-    rank: int = 16  # LoRA rank
-    alpha: int = 32  # LoRA alpha (scale = alpha / rank)
+    # see training.data; "mixed": grounded, with every fifth example in the free format
+    format: str = field(default="grounded", metadata={"choices": (*FORMATS, "mixed")})
+    method: str = field(
+        default="lora", metadata={"choices": ("lora", "qlora", "full")}
+    )  # qlora: CUDA + bitsandbytes
+    rank: int = 8  # LoRA rank (8 keeps an all-linear Gemma 3 270M adapter under 10 MB)
+    alpha: int = 16  # LoRA alpha (scale = alpha / rank)
     dropout: float = 0.05  # LoRA dropout
     target_modules: str = "all-linear"  # peft target modules, comma-separated or "all-linear"
     freeze_layers: int = 0  # leave the lower N transformer blocks untouched
@@ -56,13 +46,21 @@ class FinetuneConfig:
     batch_size: int = 8  # examples per device per step
     grad_accum: int = 2  # gradient accumulation steps
     warmup: float = 0.03  # warm-up, as a fraction of steps (<1) or a step count
-    weight_decay: float = 0.01
-    max_length: int = 1024  # tokens per example; answers are cut at a sentence boundary
+    weight_decay: float = 0.01  # AdamW weight decay
+    max_length: int = 1024  # tokens per example; longer answers are cut at a sentence end
+    answer_logits_only: bool = True  # run the output layer only where the loss is counted
+    group_by_length: bool = True  # batch examples of similar length (less padding)
+    eval_examples: int = 64  # validation examples scored at each evaluation (0 = all)
     eval_steps: int = 200  # eval loss every N steps
     save_steps: int = 200  # checkpoint every N steps
+    logging_steps: int = 10  # log the training loss every N steps
     limit: int = 0  # use only N training examples (0 = all)
-    seed: int = 0
+    seed: int = 0  # data order and initialisation
     resume: bool = False  # continue from the last checkpoint in --out
+    report_to: str = field(
+        default="none", metadata={"choices": ("none", "tensorboard", "wandb")}
+    )  # experiment tracking (wandb: WANDB_MODE=offline works without an account)
+    threads: int = 0  # CPU threads for torch (0 = its default)
 
 
 class FinetuneError(RuntimeError):
@@ -104,65 +102,76 @@ def load_base(base: str, method: str = "lora"):
         model.hf_quantizer = None
         model.is_quantized = False
         model.config.__dict__.pop("quantization_config", None)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    ensure_chat_template(tokenizer, model.config.model_type)
+    ensure_template(tokenizer, model)
     return tokenizer, model
 
 
-def ensure_chat_template(tokenizer, model_type: str) -> None:
-    if getattr(tokenizer, "chat_template", None):
-        return
-    if model_type.startswith("gemma"):
-        tokenizer.chat_template = GEMMA_TEMPLATE
-    elif model_type == "gpt2":
-        tokenizer.chat_template = PLAIN_TEMPLATE
-    else:
-        raise FinetuneError(f"{model_type} has no chat template and no known format")
+def ensure_template(tokenizer, model) -> None:
+    """A pad token, and the architecture's chat template when the checkpoint has none."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not getattr(tokenizer, "chat_template", None):
+        try:
+            tokenizer.chat_template = by_model_type(model.config.model_type).chat_template
+        except UnknownArchitecture as exc:
+            raise FinetuneError(f"{exc}; and the checkpoint has no chat template") from exc
 
 
-def encode(example: dict, fmt: str, tokenizer, max_length: int) -> dict | None:
-    """Prompt tokens masked out of the loss. To fit ``max_length``, distractor passages go
-    first (as in the app), then the answer is cut at sentence ends; never the question."""
-    from rag.chunking import split_sentences
-    from training.data import prompt_variants
+def end_of_turn(tokenizer) -> list[int]:
+    """The tokens that close an assistant turn in the tokenizer's chat template."""
+    marker = "\x00ANSWER\x00"
+    text = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "q"}, {"role": "assistant", "content": marker}],
+        tokenize=False,
+    )
+    closing = text.split(marker, 1)[1].strip()
+    ids = tokenizer(closing, add_special_tokens=False)["input_ids"] if closing else []
+    return ids or [tokenizer.eos_token_id]
 
-    lead = " " if tokenizer.chat_template == PLAIN_TEMPLATE else ""
-    for messages, answer in prompt_variants(example, fmt):
-        prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        if len(prompt_ids) >= max_length - 8:
-            continue  # not even a short answer fits: drop another passage
-        sentences = split_sentences(answer)
-        while sentences:
-            answer_ids = tokenizer(lead + " ".join(sentences), add_special_tokens=False)[
-                "input_ids"
-            ]
-            answer_ids = [*answer_ids, tokenizer.eos_token_id]
-            if len(prompt_ids) + len(answer_ids) <= max_length:
-                return {
-                    "input_ids": prompt_ids + answer_ids,
-                    "attention_mask": [1] * (len(prompt_ids) + len(answer_ids)),
-                    "labels": [-100] * len(prompt_ids) + answer_ids,
-                }
-            sentences.pop()
-    return None  # the question with the gold passage alone does not fit
+
+def encode(example: dict, fmt: str, tokenizer, max_length: int, closing: list[int]) -> dict | None:
+    """Prompt tokens masked out of the loss; an answer too long is cut at sentence ends;
+    None when even the prompt does not fit."""
+    from rag.text import split_sentences
+
+    messages, answer = example_turns(example, fmt)
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    lead = " " if prompt.endswith("Answer:") else ""  # the plain format continues a line
+    sentences = split_sentences(answer.replace("\n", " ")) or [answer]
+    while sentences:
+        answer_ids = tokenizer(lead + " ".join(sentences), add_special_tokens=False)["input_ids"]
+        answer_ids = [*answer_ids, *closing]
+        if len(prompt_ids) + len(answer_ids) <= max_length:
+            return {
+                "input_ids": prompt_ids + answer_ids,
+                "attention_mask": [1] * (len(prompt_ids) + len(answer_ids)),
+                "labels": [-100] * len(prompt_ids) + answer_ids,
+            }
+        sentences.pop()
+    return None
 
 
 def make_dataset(examples: list[dict], cfg: FinetuneConfig, tokenizer):
     from datasets import Dataset
 
-    rows = [r for ex in examples if (r := encode(ex, cfg.format, tokenizer, cfg.max_length))]
+    closing = end_of_turn(tokenizer)
+    rows = []
+    for i, ex in enumerate(examples):
+        fmt = ("free" if i % 5 == 4 else "grounded") if cfg.format == "mixed" else cfg.format
+        if row := encode(ex, fmt, tokenizer, cfg.max_length, closing):
+            rows.append(row)
     if not rows:
-        raise FinetuneError("no example fits --max-length; raise it or use --format plain")
+        raise FinetuneError("no example fits --max-length; raise it")
     return Dataset.from_list(rows)
 
 
 def apply_method(model, cfg: FinetuneConfig):
+    arch = by_model_type(model.config.model_type)
     n_layers = model.config.num_hidden_layers  # GPT2Config maps it to n_layer
     if cfg.method == "full":
         for name, param in model.named_parameters():
-            block = _block_index(name)
+            block = arch.block_index(name)
             param.requires_grad = block is None or block >= cfg.freeze_layers
         return model
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
@@ -172,6 +181,9 @@ def apply_method(model, cfg: FinetuneConfig):
     targets = (
         cfg.target_modules if cfg.target_modules == "all-linear" else cfg.target_modules.split(",")
     )
+    if cfg.freeze_layers and targets == "all-linear":
+        # peft takes a layer subset only with module names, not "all-linear".
+        targets = list(arch.linear_modules)
     lora = LoraConfig(
         r=cfg.rank,
         lora_alpha=cfg.alpha,
@@ -183,12 +195,60 @@ def apply_method(model, cfg: FinetuneConfig):
     return get_peft_model(model, lora)
 
 
-def _block_index(name: str) -> int | None:
-    parts = name.split(".")
-    for i, part in enumerate(parts[:-1]):
-        if part in {"h", "layers"} and parts[i + 1].isdigit():
-            return int(parts[i + 1])
-    return None
+def answer_loss(model, inputs: dict, num_items_in_batch=None):
+    """Cross-entropy over answer tokens, with logits computed only where a label follows
+    (``logits_to_keep``): the same loss as the full forward at a fraction of the output layer.
+
+    The mean over this batch; or, when the Trainer passes ``num_items_in_batch`` (the answer
+    tokens of all the batches accumulated into one step), the sum divided by that, so that each
+    token weighs the same however the step was split.
+    """
+    import torch
+
+    labels = inputs["labels"]
+    targets = labels[:, 1:]
+    keep = (targets != -100).any(dim=0).nonzero().squeeze(1)
+    out = model(
+        input_ids=inputs["input_ids"],
+        attention_mask=inputs["attention_mask"],
+        logits_to_keep=keep,
+    )
+    logits = out.logits.float()
+    reduction = "mean" if num_items_in_batch is None else "sum"
+    loss = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        targets[:, keep].reshape(-1),
+        ignore_index=-100,
+        reduction=reduction,
+    )
+    return loss if num_items_in_batch is None else loss / num_items_in_batch
+
+
+def make_trainer(model, args, train_ds, val_ds, tokenizer, answer_logits_only: bool):
+    from transformers import DataCollatorForSeq2Seq, Trainer
+
+    class AnswerOnlyTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if not answer_logits_only or return_outputs:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            return answer_loss(model, inputs, num_items_in_batch)
+
+        def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+            if not answer_logits_only:
+                return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+            import torch
+
+            inputs = self._prepare_inputs(inputs)
+            with torch.no_grad():
+                return answer_loss(model, inputs).detach(), None, None
+
+    return AnswerOnlyTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=val_ds,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
+    )
 
 
 def write_metrics(log_history: list[dict], out: Path) -> None:
@@ -211,19 +271,20 @@ def write_metrics(log_history: list[dict], out: Path) -> None:
                 *zip(*points, strict=True), marker="o" if key == "eval_loss" else None, label=label
             )
     ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (answer tokens)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=110)
     plt.close(fig)
 
 
-def train(cfg: FinetuneConfig) -> dict:
+def train(cfg: FinetuneConfig, callbacks: list | None = None) -> dict:
+    """Fine-tune and write the results; ``callbacks`` are extra transformers TrainerCallbacks."""
     import torch
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import TrainingArguments
 
-    if cfg.format not in {"plain", "grounded"}:
-        raise FinetuneError(f"unknown --format {cfg.format!r}: plain or grounded")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     try:
         train_examples = read_split(cfg.data, "train")
         val_examples = read_split(cfg.data, "val")
@@ -231,8 +292,13 @@ def train(cfg: FinetuneConfig) -> dict:
         raise FinetuneError(str(exc)) from exc
     if cfg.limit:
         train_examples = train_examples[: cfg.limit]
+    if cfg.eval_examples:
+        val_examples = val_examples[: cfg.eval_examples]
     tokenizer, model = load_base(cfg.base, cfg.method)
-    model = apply_method(model, cfg)
+    try:
+        model = apply_method(model, cfg)
+    except UnknownArchitecture as exc:
+        raise FinetuneError(str(exc)) from exc
     train_ds = make_dataset(train_examples, cfg, tokenizer)
     val_ds = make_dataset(val_examples, cfg, tokenizer)
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -253,19 +319,16 @@ def train(cfg: FinetuneConfig) -> dict:
         save_strategy="steps",
         save_steps=cfg.save_steps,
         save_total_limit=2,
-        logging_steps=max(1, min(cfg.eval_steps, 10)),
+        logging_steps=cfg.logging_steps,
         bf16=bf16,
-        report_to=[],
+        report_to=[] if cfg.report_to == "none" else [cfg.report_to],
         seed=cfg.seed,
         use_cpu=not torch.cuda.is_available(),
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
     )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_ds,
-        eval_dataset=val_ds,
-        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
-    )
+    trainer = make_trainer(model, args, train_ds, val_ds, tokenizer, cfg.answer_logits_only)
+    for callback in callbacks or []:
+        trainer.add_callback(callback)
     has_checkpoint = any(cfg.out.glob("checkpoint-*"))
     if cfg.resume and not has_checkpoint:
         raise FinetuneError(f"--resume: no checkpoint in {cfg.out}")
@@ -282,6 +345,12 @@ def train(cfg: FinetuneConfig) -> dict:
         meta["base_model_name_or_path"] = cfg.base
         adapter_cfg.write_text(json.dumps(meta, indent=2) + "\n")
     write_metrics(trainer.state.log_history, cfg.out)
+    tokens = sum(len(x) for x in train_ds["input_ids"])
+    steps_share = (
+        1.0
+        if cfg.max_steps < 0
+        else min(1.0, cfg.max_steps * cfg.batch_size * cfg.grad_accum / max(len(train_ds), 1))
+    )
     summary = {
         "base": cfg.base,
         "method": cfg.method,
@@ -292,17 +361,14 @@ def train(cfg: FinetuneConfig) -> dict:
         "train_loss": round(result.training_loss, 4),
         "eval_loss": round(final_eval["eval_loss"], 4),
         "train_tokens_per_s": round(
-            sum(len(x) for x in train_ds["input_ids"])
-            * cfg.epochs
-            / max(result.metrics["train_runtime"], 1e-9),
-            1,
-        )
-        if cfg.max_steps < 0
-        else None,
+            tokens * cfg.epochs * steps_share / max(result.metrics["train_runtime"], 1e-9), 1
+        ),
         "train_seconds": round(result.metrics["train_runtime"], 1),
         "gpu_max_memory_gb": round(torch.cuda.max_memory_allocated() / 1e9, 2)
         if torch.cuda.is_available()
         else None,
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
     }
     (cfg.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -310,38 +376,11 @@ def train(cfg: FinetuneConfig) -> dict:
 
 
 def parse_args(argv: list[str] | None = None) -> FinetuneConfig:
-    d = FinetuneConfig()
     p = argparse.ArgumentParser(
         prog="python -m training.finetune", description=__doc__.split("\n")[0]
     )
-    p.add_argument(
-        "--base", default=d.base, help="hub id (gpt2-medium, google/gemma-3-270m), folder or .gguf"
-    )
-    p.add_argument("--data", type=Path, default=d.data, help="training.data output folder")
-    p.add_argument("--out", type=Path, default=d.out, help="output folder")
-    p.add_argument("--format", choices=["grounded", "plain"], default=d.format)
-    p.add_argument("--method", choices=["lora", "qlora", "full"], default=d.method)
-    p.add_argument("--rank", type=int, default=d.rank)
-    p.add_argument("--alpha", type=int, default=d.alpha)
-    p.add_argument("--dropout", type=float, default=d.dropout)
-    p.add_argument("--target-modules", default=d.target_modules)
-    p.add_argument(
-        "--freeze-layers", type=int, default=d.freeze_layers, help="freeze the lower N blocks"
-    )
-    p.add_argument("--epochs", type=float, default=d.epochs)
-    p.add_argument("--max-steps", type=int, default=d.max_steps)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--grad-accum", type=int, default=d.grad_accum)
-    p.add_argument("--warmup", type=float, default=d.warmup, help="fraction (<1) or steps")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--max-length", type=int, default=d.max_length)
-    p.add_argument("--eval-steps", type=int, default=d.eval_steps)
-    p.add_argument("--save-steps", type=int, default=d.save_steps)
-    p.add_argument("--limit", type=int, default=d.limit, help="use only N training examples")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    return FinetuneConfig(**{k.replace("-", "_"): v for k, v in vars(p.parse_args(argv)).items()})
+    add_config_args(p, FinetuneConfig)
+    return config_from_args(FinetuneConfig, p.parse_args(argv))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,13 +8,30 @@ from pathlib import Path
 import pytest
 
 
+def tiny_data_config(index: Path, out: Path):
+    """The training.data settings of the tiny splits. The small index answers nearly every
+    question (few distractors), so no-answer examples are made on purpose, as the full index's
+    retrieval misses make them."""
+    import training.data as data
+
+    return data.DataConfig(
+        index=index,
+        out=out,
+        val_fraction=0.05,
+        test_fraction=0.05,
+        augment=True,
+        no_answer_fraction=0.1,
+    )
+
+
 @pytest.fixture(scope="session")
-def tiny_data(small_records, tmp_path_factory) -> Path:
-    """training.data splits from the small record set (writes like the CLI does)."""
+def tiny_data(small_index, tmp_path_factory) -> Path:
+    """training.data splits retrieved from the small index (writes like the CLI does)."""
     import training.data as data
 
     out = tmp_path_factory.mktemp("data")
-    data.build(data.DataConfig(out=out, val_fraction=0.05, test_fraction=0.05), small_records)
+    cfg = tiny_data_config(small_index, out)
+    data.build(cfg)
     return out
 
 

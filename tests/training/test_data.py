@@ -1,11 +1,13 @@
-"""Training data: focus-disjoint, reproducible splits with the app's grounded prompt."""
+"""Training data: the app's own prompts over real retrieval, focus-disjoint and reproducible."""
 
 from __future__ import annotations
 
-import re
+import json
+import random
 
-from rag.prompt import SYSTEM_PROMPT
-from training.data import example_turns, read_split
+from rag.prompt import GROUNDED_SYSTEM_PROMPT, SYSTEM_PROMPT, parse_choices
+from training.augment import augment_question
+from training.data import example_candidates, example_turns, read_split
 
 
 def test_splits_share_no_focus(tiny_data):
@@ -18,42 +20,66 @@ def test_splits_share_no_focus(tiny_data):
     assert not (foci["val"] & foci["test"])
 
 
-def test_grounded_example_uses_the_app_prompt(tiny_data):
-    ex = read_split(tiny_data, "train")[0]
-    messages, answer = example_turns(ex, "grounded")
-    assert messages[0]["content"] == SYSTEM_PROMPT
-    assert f"[{ex['gold']}] " in messages[1]["content"] and ex["question"] in messages[1]["content"]
-    assert set(re.findall(r"\[(\d+)\]", answer)) == {str(ex["gold"])}
-    gold = ex["sources"][ex["gold"] - 1]
-    assert gold["record_id"] == ex["id"]
-    assert sum(s["record_id"] == ex["id"] for s in ex["sources"]) == 1
+def test_no_held_out_passage_reaches_training(tiny_data):
+    held = {e["id"] for name in ("val", "test") for e in read_split(tiny_data, name)}
+    for ex in read_split(tiny_data, "train"):
+        assert not held & {p["record_id"] for p in ex["passages"]}
 
 
-def test_plain_example_is_question_to_answer(tiny_data):
-    ex = read_split(tiny_data, "val")[0]
+def test_grounded_example_is_the_app_prompt_and_cites_an_answering_passage(tiny_data):
+    examples = read_split(tiny_data, "train")
+    answered = [e for e in examples if not e["no_answer"]]
+    assert answered
+    for ex in answered[:20]:
+        messages, target = example_turns(ex, "grounded")
+        assert messages[0]["content"] == GROUNDED_SYSTEM_PROMPT
+        assert ex["question"] in messages[1]["content"]
+        chosen = parse_choices(target, example_candidates(ex))
+        assert chosen and all(c.source in ex["gold_sources"] for c in chosen)
+        assert all(c.label in messages[1]["content"] for c in chosen)
+
+
+def test_some_examples_have_no_answering_passage(tiny_data):
+    examples = read_split(tiny_data, "train")
+    unanswerable = [e for e in examples if e["no_answer"]]
+    assert 0.03 <= len(unanswerable) / len(examples) <= 0.4
+    for ex in unanswerable:
+        assert ex["target"] == "[none]" and example_turns(ex, "free")[1].startswith("The sources")
+
+
+def test_free_and_plain_formats(tiny_data):
+    ex = next(e for e in read_split(tiny_data, "val") if not e["no_answer"])
+    messages, answer = example_turns(ex, "free")
+    assert messages[0]["content"] == SYSTEM_PROMPT and "[" in answer
     messages, answer = example_turns(ex, "plain")
     assert messages == [{"role": "user", "content": ex["question"]}] and answer == ex["answer"]
 
 
-def test_reproducible(tiny_data, small_records, tmp_path):
+def test_reproducible(tiny_data, small_index, tmp_path):
+    import training.data as data
+    from tests.training.conftest import tiny_data_config
+
+    data.build(tiny_data_config(small_index, tmp_path))
+    assert (tmp_path / "train.jsonl").read_text() == (tiny_data / "train.jsonl").read_text()
+
+
+def test_evaluation_query_foci_are_held_out(small_index, tmp_path):
     import training.data as data
 
-    data.build(data.DataConfig(out=tmp_path, val_fraction=0.05, test_fraction=0.05), small_records)
-    assert (tmp_path / "test.jsonl").read_text() == (tiny_data / "test.jsonl").read_text()
+    index_rows = [json.loads(line) for line in (small_index / "passages.jsonl").open()]
+    target = next(r for r in index_rows if r["focus"] == "Gout")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"question": "gout?", "relevant": [target["record_id"]]}) + "\n")
+    cfg = data.DataConfig(index=small_index, out=tmp_path / "d", hold_out=str(queries), limit=400)
+    data.build(cfg)
+    assert all(e["focus"] != "Gout" for e in read_split(tmp_path / "d", "train"))
 
 
-def test_tiny_split_still_gets_distractors(small_records):
-    import random
+def test_augmented_questions_read_like_people(small_records):
+    from training.data import RecordInfo
 
-    from rag.chunking import chunk_record
-    from rag.embedder import load_embedder
-    from training.data import make_example
-
-    tok = load_embedder().tokenizer
-    record, other = small_records[0], small_records[1]
-    own = chunk_record(record, tok, 128)
-    spare = chunk_record(other, tok, 128)
-    ex = make_example(record, own[0], own, random.Random(0), 5, fallback=spare)
-    assert ex["sources"][ex["gold"] - 1]["record_id"] == record.id
-    assert 1 < len(ex["sources"]) <= 5
-    assert sum(s["record_id"] == record.id for s in ex["sources"]) == 1
+    r = next(r for r in small_records if r.synonyms)
+    info = RecordInfo(r.id, r.question, r.qtype, r.focus, r.answer, r.synonyms)
+    rng = random.Random(0)
+    asked = {augment_question(info, rng)[1] for _ in range(30)}
+    assert len(asked) > 10 and r.question not in asked
