@@ -1,19 +1,25 @@
-"""Chat benchmark: time to first token, generation speed vs the memory-bandwidth ceiling,
-end-to-end latency, and answers per minute with concurrent clients on a real server.
+"""Answer speed: time to first token, generation against the memory-bandwidth ceiling, prompt
+speed per quantization and thread setting, and answers per minute with concurrent clients.
 
-    python bench/chat.py [--index DIR] [--model PATH.gguf] [--questions 20] [--clients 4]
+    python bench/chat.py [--models medground,smollm2] [--questions 20] [--clients 4]
 
-Prints one JSON object. The ceiling is the copy bandwidth measured here divided by the bytes
-of model weights read per generated token (the GGUF's size): a CPU decoder cannot go faster.
+For each model: time to first token (grounded mode: the first chosen source sentence; free
+mode: the first token) and total time over dev messages through the real pipeline; generation
+tokens/s beside the ceiling (copy bandwidth measured here / bytes of weights read per token);
+prompt tokens/s of the same weights requantized to other llama.cpp types; prompt and
+generation speed for each thread setting. Then a real server answers ``--clients`` concurrent
+``/ask`` clients. Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,13 +27,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import percentiles
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from app.model import LocalModel, ModelConfig, timed_stream
+from app.model import LocalModel, ModelConfig
 from app.pipeline import Pipeline
-from rag.evaluate import CONSUMER_QUERIES, read_queries
-from rag.prompt import Source, build_messages
-from rag.retriever import Retriever, default_index_dir
+from rag.evaluate import MESSAGES, read_split
+from rag.index import Index, default_index_dir
+from rag.retriever import Retriever
 
 
 def copy_bandwidth_gbs(megabytes: int = 512, repeats: int = 5) -> float:
@@ -42,33 +51,63 @@ def copy_bandwidth_gbs(megabytes: int = 512, repeats: int = 5) -> float:
     return 2 * src.nbytes / best / 1e9
 
 
-def percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "p50": round(statistics.median(ordered), 1),
-        "p90": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
-        "max": round(ordered[-1], 1),
-    }
-
-
-def time_generation(model: LocalModel, retriever: Retriever, questions: list[str]) -> dict:
-    """TTFT and tokens/s with exactly 5 passages in the prompt, the app's prompt format."""
-    ttft, speed, prompt_tokens = [], [], []
+def answer_times(pipeline: Pipeline, questions: list[dict], mode: str) -> dict:
+    ttft, total, speed = [], [], []
     for q in questions:
-        hits = retriever.search(q, k=5)
-        rendered = model.render(build_messages(q, [Source(h.title, h.text) for h in hits]))
-        prompt_tokens.append(len(model.tokenize(rendered.prompt)))
-        timings: dict = {}
-        for _ in timed_stream(model.stream(rendered), timings):
-            pass
-        ttft.append(timings["ttft_ms"])
-        if timings["tokens"] > 8:
-            speed.append(timings["tokens_per_s"])
+        ans = pipeline.ask(q["question"], q.get("history"), mode=mode)
+        if "ttft_ms" in ans.timings:
+            ttft.append(ans.timings["ttft_ms"])
+        total.append(ans.timings["total_ms"])
+        if ans.timings.get("tokens", 0) > 8:
+            speed.append(ans.timings["tokens_per_s"])
     return {
-        "prompt_tokens_mean": round(statistics.fmean(prompt_tokens)),
         "ttft_ms": percentiles(ttft),
+        "total_ms": percentiles(total),
         "tokens_per_s_median": round(statistics.median(speed), 1) if speed else None,
     }
+
+
+def prompt_speed(path: Path, lora: Path | None, tokens: list[int], threads: int, batch: int):
+    """(prompt tokens/s, generation tokens/s) of one GGUF at one thread setting."""
+    from llama_cpp import Llama
+
+    llm = Llama(
+        model_path=str(path),
+        lora_path=str(lora) if lora else None,
+        n_ctx=2048,
+        n_threads=threads,
+        n_threads_batch=batch,
+        verbose=False,
+    )
+    best = 0.0
+    for _ in range(3):
+        llm.reset()
+        start = time.perf_counter()
+        llm.eval(tokens)
+        best = max(best, len(tokens) / (time.perf_counter() - start))
+    generated = 0
+    start = time.perf_counter()
+    for _ in llm.create_completion(tokens[:64], max_tokens=64, temperature=0, stream=True):
+        generated += 1
+    gen = generated / (time.perf_counter() - start)
+    llm.close()
+    return round(best, 1), round(gen, 1)
+
+
+def requantize(path: Path, kind: str, folder: Path) -> Path:
+    import gguf
+    import llama_cpp
+
+    out = folder / f"{path.stem}-{kind}.gguf"
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = int(
+        {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0}[kind]
+    )
+    params.allow_requantize = True
+    rc = llama_cpp.llama_model_quantize(str(path).encode(), str(out).encode(), ctypes.byref(params))
+    if rc != 0:
+        raise RuntimeError(f"could not requantize {path} to {kind}")
+    return out
 
 
 def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> dict:
@@ -77,7 +116,7 @@ def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> 
 
     from app.ui import build_ui
 
-    demo = build_ui(pipeline, Path("/tmp/medground-bench-feedback.jsonl"))
+    demo = build_ui(pipeline, None)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     done: list[float] = []
     lock = threading.Lock()
@@ -86,7 +125,7 @@ def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> 
         client = Client(url, verbose=False)
         for q in batch:
             start = time.perf_counter()
-            client.predict(q, [], api_name="/ask")
+            client.predict(q, [], "", api_name="/ask")
             with lock:
                 done.append(time.perf_counter() - start)
 
@@ -111,38 +150,60 @@ def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--index", type=Path, default=default_index_dir())
-    p.add_argument("--model", default=None, help="GGUF (default: packaged SmolLM2-135M)")
+    p.add_argument("--models", default="medground,smollm2")
     p.add_argument("--questions", type=int, default=20)
     p.add_argument("--clients", type=int, default=4)
-    p.add_argument("--max-tokens", type=int, default=128)
+    p.add_argument("--skip-quant", action="store_true", help="skip the requantization timings")
     args = p.parse_args()
 
-    retriever = Retriever(args.index)
-    model = LocalModel(ModelConfig(model=args.model, max_tokens=args.max_tokens))
-    questions = [q["question"] for q in read_queries(CONSUMER_QUERIES)][: args.questions]
-    pipeline = Pipeline(retriever, model)
-    pipeline.ask("warm up: what is asthma?")
-
-    result: dict = {
-        "model": model.name,
-        "model_bytes": model.size_bytes,
-        "cpu_count": os.cpu_count(),
-    }
-    result["generation"] = time_generation(model, retriever, questions[:10])
+    retriever = Retriever(Index.open(args.index))
+    questions = read_split(MESSAGES, "dev")[: args.questions]
     bandwidth = copy_bandwidth_gbs()
-    ceiling = bandwidth * 1e9 / model.size_bytes
-    result["copy_bandwidth_gb_s"] = round(bandwidth, 2)
-    result["ceiling_tokens_per_s"] = round(ceiling, 1)
-    tps = result["generation"]["tokens_per_s_median"] or 0.0
-    result["fraction_of_ceiling"] = round(tps / ceiling, 3)
-
-    latencies = []
-    for q in questions:
-        start = time.perf_counter()
-        pipeline.ask(q)
-        latencies.append(time.perf_counter() - start)
-    result["end_to_end_s"] = percentiles(latencies)
-    result["concurrent"] = serve_and_hammer(pipeline, questions, args.clients)
+    result: dict = {
+        "cpu_count": os.cpu_count(),
+        "copy_bandwidth_gb_s": round(bandwidth, 2),
+        "models": [],
+    }
+    for name in filter(None, args.models.split(",")):
+        model = LocalModel(ModelConfig(model=name))
+        pipeline = Pipeline(retriever, model)
+        pipeline.ask("warm up: what is asthma?")
+        entry: dict = {
+            "model": name,
+            "file": str(model.path),
+            "adapter": str(model.lora or ""),
+            "model_bytes": model.size_bytes,
+        }
+        entry["grounded"] = answer_times(pipeline, questions, "grounded")
+        entry["free"] = answer_times(pipeline, questions, "free")
+        ceiling = bandwidth * 1e9 / model.size_bytes
+        entry["ceiling_tokens_per_s"] = round(ceiling, 1)
+        tps = entry["free"]["tokens_per_s_median"] or 0.0
+        entry["fraction_of_ceiling"] = round(tps / ceiling, 3)
+        rendered = model.render([{"role": "user", "content": questions[0]["question"] * 20}])
+        tokens = model.tokenize(rendered.prompt)[:500]
+        entry["threads"] = {
+            f"n_threads={t},n_threads_batch={b}": prompt_speed(model.path, model.lora, tokens, t, b)
+            for t, b in ((1, 1), (2, 2), (1, 2), (2, 1))
+        }
+        if not args.skip_quant:
+            with tempfile.TemporaryDirectory() as tmp:
+                entry["prompt_tokens_per_s_by_type"] = {
+                    "as shipped": prompt_speed(model.path, model.lora, tokens, 2, 2)[0],
+                    **{
+                        kind: prompt_speed(
+                            requantize(model.path, kind, Path(tmp)), model.lora, tokens, 2, 2
+                        )[0]
+                        for kind in ("q8_0", "q4_0")
+                    },
+                }
+        model.llm.close()
+        result["models"].append(entry)
+        print(json.dumps(entry), file=sys.stderr, flush=True)
+    model = LocalModel(ModelConfig(model=args.models.split(",")[0]))
+    result["concurrent"] = serve_and_hammer(
+        Pipeline(retriever, model), [q["question"] for q in questions], args.clients
+    )
     print(json.dumps(result, indent=2))
 
 

@@ -3,7 +3,7 @@
     python bench/retrieval.py [--source PATH] [--out DIR] [--limit N] [--queries 200]
 
 Builds an index (the full collection by default), then times single queries end to end (query
-embedding included, k=5, hybrid and dense) and prints one JSON object.
+embedding included, k=5, fused and dense) and prints one JSON object.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main() -> None:
     questions = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
     questions = (questions * (args.queries // len(questions) + 1))[: args.queries]
     retriever.search("warm up", k=5)
-    for mode in ("hybrid", "dense"):
+    for mode in ("fused", "dense"):
         times = []
         for q in questions:
             start = time.perf_counter()
