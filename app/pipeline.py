@@ -50,6 +50,8 @@ NOT_SUPPORTED_NOTE = (
 FROM_SOURCES = "\n\n**What the sources say:** "
 FAILED = "Sorry, something went wrong while answering ({}). Please try again."
 _LINE_PREFIX = re.compile(r"^\s*(\[\d+\]|\d+[.)]|[-*#>]+)\s*")
+_CITE = re.compile(r"\[\d+\]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -92,6 +94,12 @@ class Answer:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["sources"] = [{"number": i, **h.to_dict()} for i, h in enumerate(self.sources, 1)]
         return out
+
+
+def drop_bare_citations(text: str) -> str:
+    """Lines that are only citation marks ("[1] [2] [3] …", a model looping on them) say
+    nothing: drop them, so that the answer falls back to quoting the sources."""
+    return "\n".join(line for line in text.splitlines() if _LETTER.search(_CITE.sub("", line)))
 
 
 def drop_echoed_titles(text: str, titles: list[str]) -> str:
@@ -272,7 +280,9 @@ class Pipeline:
     def _check_free(self, ans: Answer, passages: list[Passage]) -> None:
         """Check every sentence against the passages and compose the final markdown."""
         texts = [p.text for p in passages]
-        answer = drop_echoed_titles(ans.raw_answer, [p.title for p in passages])
+        answer = drop_echoed_titles(
+            drop_bare_citations(ans.raw_answer), [p.title for p in passages]
+        )
         result = self.support.check(answer, texts)
         for sentence in result.sentences:
             if gives_a_dose(sentence.text):  # never a dose for someone, even from a source

@@ -131,6 +131,17 @@ def test_a_dose_in_a_free_answer_is_replaced(pipeline, monkeypatch):
     assert DOSE_REMOVED in ans.answer and "800 mg" not in ans.answer
 
 
+def test_a_model_looping_on_citation_marks_falls_back_to_the_sources(pipeline, monkeypatch):
+    # What an adapter trained mostly for grounded mode wrote in free mode before this was fixed.
+    def fake_stream(rendered, **kwargs):
+        yield "[1] [2] [3] [4] [5] [6] [7] [8] [9] [10] [11] [12]"
+
+    monkeypatch.setattr(pipeline.model, "stream", fake_stream)
+    ans = pipeline.ask("How is gout treated?", mode="free")
+    assert ans.timings.get("fallback") and "What the sources say" in ans.answer
+    assert "[2]" not in ans.answer and ans.answer.lstrip().startswith("**What the sources say")
+
+
 def test_two_generations_never_overlap(pipeline, model, monkeypatch):
     spans = []
     original = model.llm.create_completion
