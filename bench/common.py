@@ -40,3 +40,18 @@ def wait_for_page(url: str, process: subprocess.Popen, timeout: float, log: Path
             return
         except OSError:
             time.sleep(1)
+
+
+def cached(embed):
+    """An embed function that embeds each distinct text once."""
+    import numpy as np
+
+    known: dict[str, np.ndarray] = {}
+
+    def run(texts: list[str]):
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            known.update(zip(todo, embed(todo), strict=True))
+        return np.stack([known[t] for t in texts])
+
+    return run

@@ -24,8 +24,6 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.safety import (
@@ -36,6 +34,7 @@ from app.safety import (
     check_rules,
     read_examples,
 )
+from bench.common import cached
 from rag.embedder import DEFAULT_EMBEDDER, load_embedder
 from rag.evaluate import MESSAGES, read_split
 
@@ -87,18 +86,6 @@ def score(rows: list[dict], outcomes: list[str]) -> dict:
         "by_kind": {k: f"{a}/{n}" for k, (a, n) in sorted(by_kind.items())},
         "misses": misses,
     }
-
-
-def cached(embed):
-    known: dict[str, np.ndarray] = {}
-
-    def run(texts: list[str]):
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
-        if todo:
-            known.update(zip(todo, embed(todo), strict=True))
-        return np.stack([known[t] for t in texts])
-
-    return run
 
 
 def out_of_fold(rows: list[dict], embed, cfg: SafetyConfig, folds: int = 5) -> list[dict]:

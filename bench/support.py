@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.support import SupportChecker, SupportConfig
+from bench.common import cached
 from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
 from rag.text import Stems, is_heading
@@ -144,21 +145,6 @@ def perturbations(index: Index, n: int, seed: int = 0) -> list[dict]:
                     }
                 )
     return rows
-
-
-def cached(embed):
-    """An embed function that embeds each distinct text once."""
-    import numpy as np
-
-    known: dict[str, np.ndarray] = {}
-
-    def run(texts: list[str]):
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
-        if todo:
-            known.update(zip(todo, embed(todo), strict=True))
-        return np.stack([known[t] for t in texts])
-
-    return run
 
 
 def memo(function):
