@@ -37,7 +37,7 @@ class ModelError(RuntimeError):
 class ModelConfig:
     # "medground" (the packaged Gemma 3 270M with MedGround's adapter), "smollm2", a GGUF path,
     # or owner/repo/file.gguf on the Hugging Face hub
-    model: str = "smollm2"
+    model: str = "medground"
     lora: str | None = None  # a GGUF LoRA adapter to apply on top of --model
     chat_format: str | None = None  # override the chat format (chatml, gemma, plain, template)
     ctx: int = 2048  # context window in tokens (clamped to what the model was trained on)
