@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import statistics
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -27,6 +28,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def app_command(index: str | Path, port: int, *extra: str) -> list[str]:
+    """``python -m app`` on ``index`` and ``port``, feedback off, plus ``extra`` flags."""
+    return [
+        sys.executable,
+        "-m",
+        "app",
+        "--index",
+        str(index),
+        "--port",
+        str(port),
+        "--feedback",
+        "off",
+        *extra,
+    ]
 
 
 def wait_for_page(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:

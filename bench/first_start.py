@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, wait_for_page
+from bench.common import ROOT, app_command, free_port, wait_for_page
 
 
 def main() -> None:
@@ -34,17 +34,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "app",
-            "--index",
-            f"{tmp}/index",
-            "--port",
-            str(port),
-            "--feedback",
-            "off",
-        ]
+        cmd = app_command(f"{tmp}/index", port)
         if args.source:
             cmd += ["--source", args.source]
         start = time.perf_counter()

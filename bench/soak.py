@@ -24,7 +24,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, wait_for_page
+from bench.common import ROOT, app_command, free_port, wait_for_page
 from rag.evaluate import MESSAGES, read_split
 from rag.index import default_index_dir
 
@@ -40,17 +40,7 @@ def main() -> None:
 
     questions = [q["question"] for q in read_split(MESSAGES, "dev")]
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "app",
-        "--index",
-        str(args.index),
-        "--port",
-        str(port),
-        "--feedback",
-        "off",
-    ] + (["--model", args.model] if args.model else [])
+    cmd = app_command(args.index, port, *(["--model", args.model] if args.model else []))
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "app.log"
         with open(log_path, "w") as log:
