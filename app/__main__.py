@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 pipeline_cfg.answer_mode = "free"
         else:
-            model = LocalModel(model_cfg)
+            model = LocalModel(model_cfg, wait_for_merge=False)
         pipeline = Pipeline(retriever, model, pipeline_cfg)
     except (
         IndexLoadError,
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: the index was not finished (nothing was replaced)", file=sys.stderr)
         return 130
     print(
-        f"Model: {model.name} ({model.path}{', adapter ' + str(model.lora) if model.lora else ''}),"
+        f"Model: {model.name} ({model.path}{', adapter ' + str(model.adapter) if model.adapter else ''}),"
         f" chat format {model.formatter.name}; answer mode {pipeline_cfg.answer_mode}",
         flush=True,
     )

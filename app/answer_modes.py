@@ -1,8 +1,9 @@
 """How an answer is made from retrieved passages, one function per answer mode.
 
 * ``grounded`` (default): the model picks up to four numbered source units, one step at a time,
-  each step constrained by a llama.cpp grammar to the units not yet chosen (or, first, to
-  ``[none]``); the answer shows those units verbatim, each with its citation.
+  each step greedily among the units not yet chosen (or, first, ``[none]``; later, ending the
+  reply); the answer shows those units verbatim, each with its citation. Through a chat API
+  (``app.remote``) a grammar constrains the whole reply instead.
 * ``extract``: no language model: the units most similar to the question, cited. The baseline
   every model must beat.
 * ``free``: the model writes its own sentences (checked afterwards by ``app.support``).
@@ -43,15 +44,6 @@ class ExtractConfig:
     min_score: float = 0.0  # a best unit scoring below this answers "not in my sources"
 
 
-def choice_grammar(candidates: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
-    """GBNF for the next step: a unit not chosen yet (first step: or [none]; later: or stop)."""
-    left = [c for c in candidates if c not in chosen]
-    labels = " | ".join(f'"{c.label}"' for c in left)
-    if not chosen:
-        return f'root ::= "{NONE_LABEL}" | {labels}'
-    return f'root ::= " " ({labels}) | ""' if left else 'root ::= ""'
-
-
 def grounded_choices(
     model: LocalModel,
     question: str,
@@ -60,7 +52,11 @@ def grounded_choices(
     selection: SelectionConfig,
     cancel: threading.Event | None = None,
 ) -> Iterator[list[Candidate] | None]:
-    """Yield the growing list of chosen units (or None for [none]) as each step completes."""
+    """Yield the growing list of chosen units (or None for [none]) as each step completes.
+
+    Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
+    instead, later it may end its reply (:meth:`LocalModel.pick`).
+    """
     messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
     rendered = model.render(messages)
     if not model.prefix_continuation:
@@ -70,21 +66,21 @@ def grounded_choices(
     chosen: list[Candidate] = []
     with model.lock:
         for _ in range(MAX_CHOICES):
-            grammar = choice_grammar(candidates, chosen)
-            step = Rendered(rendered.prompt + reply, rendered.stop)
-            piece = "".join(
-                model.stream(step, max_tokens=12, cancel=cancel, grammar=grammar, temperature=0)
-            )
-            if cancel is not None and cancel.is_set():
+            left = [c for c in candidates if c not in chosen]
+            if (cancel is not None and cancel.is_set()) or (chosen and not left):
                 return
-            if not chosen and piece.strip() == NONE_LABEL:
+            if chosen:
+                options = [f" {c.label}" for c in left]
+            else:
+                options = [NONE_LABEL, *(c.label for c in left)]
+            picked = model.pick(rendered.prompt + reply, options, stop=bool(chosen))
+            if picked is None:
+                return  # the model chose to end its reply
+            if not chosen and picked == 0:
                 yield None
                 return
-            picked = parse_choices(piece, [c for c in candidates if c not in chosen])
-            if not picked:
-                return  # the model chose to stop
-            chosen.append(picked[0])
-            reply += piece
+            chosen.append(left[picked - (0 if chosen else 1)])
+            reply += options[picked]
             yield list(chosen)
 
 

@@ -4,12 +4,13 @@ generate serially.
 Named models install with MedGround and need no network:
 
 * ``medground``: MedGround's own fine-tune, the packaged Gemma 3 270M base with the LoRA adapter
-  in ``models/`` (see its model card);
+  in ``models/`` (see its model card), merged into the base once and cached (``app.merge``);
 * ``smollm2``: SmolLM2-135M-Instruct (Q4_1), untuned.
 
 One ``llama_cpp.Llama`` is not safe for concurrent calls, so :class:`LocalModel` holds a lock
 for the whole of each answer; concurrent requests wait their turn instead of corrupting the KV
 cache. Consecutive prompts that share a beginning (the system prompt) reuse its KV cache.
+Grounded answers are chosen with :meth:`LocalModel.pick` (greedy, among given options).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import importlib.util
 import os
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from app.chat_format import ChatFormatter, Rendered
+from app.merge import MERGED_TYPES, merge_lora, merged_path
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MEDGROUND_ADAPTER = MODELS_DIR / "medground-gemma3-270m-lora.gguf"
@@ -39,6 +43,9 @@ class ModelConfig:
     # or owner/repo/file.gguf on the Hugging Face hub
     model: str = "medground"
     lora: str | None = None  # a GGUF LoRA adapter to apply on top of --model
+    # merge the adapter into the model once (cached; faster) and store it as this llama.cpp
+    # type, or "none" to apply it at run time; chosen with bench/chat.py and bench/answers.py
+    merge: str = field(default="q8_0", metadata={"choices": ("none", *MERGED_TYPES)})
     chat_format: str | None = None  # override the chat format (chatml, gemma, plain, template)
     ctx: int = 2048  # context window in tokens (clamped to what the model was trained on)
     threads: int = 0  # CPU threads; 0 = one per logical core
@@ -116,11 +123,22 @@ class LocalModel:
 
     prefix_continuation = True  # a grounded answer is decoded one choice at a time
 
-    def __init__(self, cfg: ModelConfig) -> None:
+    def __init__(self, cfg: ModelConfig, wait_for_merge: bool = True) -> None:
+        """``wait_for_merge=False`` (the app's first start): when the merged model is not cached
+        yet, answer with the adapter applied at run time and merge in the background, for the
+        next start, instead of keeping the page closed while it is made."""
         from llama_cpp import Llama
 
         self.cfg = cfg
         self.path, self.lora = resolve_model(cfg.model, cfg.lora)
+        self.adapter = self.lora  # the adapter in use, merged or not
+        if self.lora is not None and cfg.merge != "none":
+            if wait_for_merge or merged_path(self.path, self.lora, cfg.merge).exists():
+                self.path, self.lora = self._merged(self.path, self.lora)
+            else:
+                threading.Thread(
+                    target=self._merged, args=(self.path, self.lora), daemon=True
+                ).start()
         self.llm = self._load(Llama, cfg.ctx)
         trained = int(self.llm.metadata.get(f"{self.architecture}.context_length", 0) or 0)
         if trained and cfg.ctx > trained:
@@ -137,6 +155,14 @@ class LocalModel:
         # Re-entrant: a grounded answer holds it across its steps, each of which takes it too.
         self.lock = threading.RLock()
         self.size_bytes = self.path.stat().st_size + (self.lora.stat().st_size if self.lora else 0)
+
+    def _merged(self, base: Path, adapter: Path) -> tuple[Path, Path | None]:
+        """(merged model, None), or (base, adapter) when this base cannot be merged."""
+        try:
+            return merge_lora(base, adapter, self.cfg.merge), None
+        except (NotImplementedError, ValueError, KeyError, RuntimeError, OSError) as exc:
+            print(f"note: could not merge {adapter.name} ({exc}); applying it at run time")
+            return base, adapter
 
     def _load(self, llama_class, n_ctx: int):
         threads = self.cfg.threads or max(1, os.cpu_count() or 2)
@@ -183,6 +209,62 @@ class LocalModel:
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def pick(self, prompt: str, options: Sequence[str], stop: bool = False) -> int | None:
+        """Which of ``options`` the model writes next after ``prompt`` (greedy), or None when
+        ``stop`` is allowed and it would rather end its reply.
+
+        The same choice as a grammar that allows only these options, at temperature 0, but
+        decided by the logits only where the remaining options' tokens differ: the tokens they
+        share are evaluated in one batch, and no sampler scans the whole vocabulary at every
+        token (Gemma's has 262,144 entries: about 30 ms a token on 2 cores).
+        """
+        end = [t for t in (self.llm.token_eos(), *self._stop_tokens) if t >= 0]
+        paths = [self.llm.tokenize(o.encode("utf-8"), add_bos=False, special=True) for o in options]
+        alive = [i for i, path in enumerate(paths) if path]
+        with self.lock:
+            context = self.tokenize(prompt)
+            if len(context) + max(map(len, paths), default=0) > self.n_ctx:
+                raise ModelError(
+                    f"prompt of {len(context)} tokens overflows a {self.n_ctx} context"
+                )
+            depth = 0
+            while True:
+                nexts = {paths[i][depth] for i in alive if depth < len(paths[i])}
+                if len(alive) == 1 and not (stop and depth == 0):
+                    return alive[0]
+                logits = self._logits_after(context)
+                if stop and depth == 0 and end and max(logits[end]) > max(logits[list(nexts)]):
+                    return None
+                token = max(nexts, key=lambda t: logits[t])
+                alive = [i for i in alive if depth < len(paths[i]) and paths[i][depth] == token]
+                context.append(token)
+                depth += 1
+
+    @property
+    def _stop_tokens(self) -> list[int]:
+        """The chat format's end-of-turn markers that are single tokens."""
+        found = []
+        for text in self.formatter.stop:
+            ids = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            if len(ids) == 1:
+                found.append(ids[0])
+        return found
+
+    def _logits_after(self, tokens: list[int]):
+        """Next-token logits after ``tokens``, evaluating only what the KV cache lacks."""
+        import llama_cpp
+
+        llm = self.llm
+        cached = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            cached += 1
+        llm.n_tokens = min(cached, len(tokens) - 1)  # re-evaluate one token to get its logits
+        llm.eval(tokens[llm.n_tokens :])
+        pointer = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
+        return np.ctypeslib.as_array(pointer, shape=(llm.n_vocab(),))
 
     def stream(
         self,

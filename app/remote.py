@@ -58,7 +58,7 @@ class RemoteModel:
         self.grammar_field: str | None = None  # "grammar" or "guided_grammar" once probed
         self.formatter = type("Formatter", (), {"name": "server"})()
         self.name = f"{cfg.llm_model} at {self.url}"
-        self.path, self.lora, self.size_bytes = self.url, None, 0
+        self.path, self.lora, self.adapter, self.size_bytes = self.url, None, None, 0
 
     def render(self, messages: list[dict]) -> Rendered:
         return Rendered(prompt="", stop=[], messages=messages)

@@ -21,6 +21,7 @@ also writes per-answer rows (JSONL) and ``--doc`` a Markdown page with questions
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -174,6 +175,11 @@ def main() -> None:
     p.add_argument("--modes", default="grounded,free", help="model answer modes to run")
     p.add_argument("--limit", type=int, default=0, help="questions to use (0 = all)")
     p.add_argument("--unanswerable", type=int, default=40, help="unanswerable cases")
+    p.add_argument(
+        "--merge",
+        default="q8_0",
+        help="comma-separated --merge values to run each adapter model with (none, q4_0...)",
+    )
     p.add_argument("--config", type=Path, help="JSON of PipelineConfig fields to override")
     p.add_argument("--out", type=Path, help="write per-answer rows (JSONL) here")
     p.add_argument("--doc", type=Path, help="write a side-by-side Markdown page here")
@@ -204,16 +210,21 @@ def main() -> None:
         print(json.dumps(result["runs"][-1]), file=sys.stderr, flush=True)
 
     record("no model (extract)", Pipeline(retriever, None, _with_mode(cfg, "extract")), "extract")
-    for name in filter(None, args.models.split(",")):
+    merges = args.merge.split(",")
+    for name, merge in itertools.product(filter(None, args.models.split(",")), merges):
         try:
-            model = LocalModel(ModelConfig(model=name))
+            model = LocalModel(ModelConfig(model=name, merge=merge))
         except ModelError as exc:
             print(f"skipping model {name}: {exc}", file=sys.stderr)
             continue
+        if model.adapter is None and merge != merges[0]:
+            model.llm.close()
+            continue  # nothing to merge: one run is enough
+        label = f"{name}[{merge}]" if model.adapter is not None and len(merges) > 1 else name
         pipeline = Pipeline(retriever, model, cfg)
         pipeline.ask("warm up: what is asthma?")
         for mode in filter(None, args.modes.split(",")):
-            record(f"{name} ({mode})", pipeline, mode)
+            record(f"{label} ({mode})", pipeline, mode)
         model.llm.close()
     print(json.dumps(result, indent=2))
     if args.out:

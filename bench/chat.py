@@ -32,7 +32,8 @@ from bench.common import percentiles
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from app.model import LocalModel, ModelConfig
+from app.merge import merge_lora
+from app.model import LocalModel, ModelConfig, resolve_model
 from app.pipeline import Pipeline
 from rag.evaluate import MESSAGES, read_split
 from rag.index import Index, default_index_dir
@@ -52,9 +53,11 @@ def copy_bandwidth_gbs(megabytes: int = 512, repeats: int = 5) -> float:
 
 
 def answer_times(pipeline: Pipeline, questions: list[dict], mode: str) -> dict:
-    ttft, total, speed = [], [], []
+    ttft, total, speed, retrieve = [], [], [], []
     for q in questions:
         ans = pipeline.ask(q["question"], q.get("history"), mode=mode)
+        if "retrieve_ms" in ans.timings:
+            retrieve.append(ans.timings["retrieve_ms"])
         if "ttft_ms" in ans.timings:
             ttft.append(ans.timings["ttft_ms"])
         total.append(ans.timings["total_ms"])
@@ -63,6 +66,7 @@ def answer_times(pipeline: Pipeline, questions: list[dict], mode: str) -> dict:
     return {
         "ttft_ms": percentiles(ttft),
         "total_ms": percentiles(total),
+        "retrieve_ms": percentiles(retrieve),
         "tokens_per_s_median": round(statistics.median(speed), 1) if speed else None,
     }
 
@@ -108,6 +112,27 @@ def requantize(path: Path, kind: str, folder: Path) -> Path:
     if rc != 0:
         raise RuntimeError(f"could not requantize {path} to {kind}")
     return out
+
+
+def speed_by_type(model: LocalModel, tokens: list[int]) -> dict:
+    """Prompt and generation tokens/s of the model stored in other llama.cpp types: an adapter
+    applied at run time or merged (app.merge); a plain model requantized."""
+    if model.adapter is not None:
+        base, _ = resolve_model(model.cfg.model, model.cfg.lora)
+        out = {"adapter at run time": prompt_speed(base, model.adapter, tokens, 2, 2)}
+        for kind in ("q8_0", "q4_0"):
+            out[f"merged {kind}"] = prompt_speed(
+                merge_lora(base, model.adapter, kind), None, tokens, 2, 2
+            )
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        return {
+            "as shipped": prompt_speed(model.path, None, tokens, 2, 2),
+            **{
+                kind: prompt_speed(requantize(model.path, kind, Path(tmp)), None, tokens, 2, 2)
+                for kind in ("q8_0", "q4_0")
+            },
+        }
 
 
 def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> dict:
@@ -171,7 +196,8 @@ def main() -> None:
         entry: dict = {
             "model": name,
             "file": str(model.path),
-            "adapter": str(model.lora or ""),
+            "adapter": str(model.adapter or ""),
+            "merged": model.adapter is not None and model.lora is None,
             "model_bytes": model.size_bytes,
         }
         entry["grounded"] = answer_times(pipeline, questions, "grounded")
@@ -187,16 +213,7 @@ def main() -> None:
             for t, b in ((1, 1), (2, 2), (1, 2), (2, 1))
         }
         if not args.skip_quant:
-            with tempfile.TemporaryDirectory() as tmp:
-                entry["prompt_tokens_per_s_by_type"] = {
-                    "as shipped": prompt_speed(model.path, model.lora, tokens, 2, 2)[0],
-                    **{
-                        kind: prompt_speed(
-                            requantize(model.path, kind, Path(tmp)), model.lora, tokens, 2, 2
-                        )[0]
-                        for kind in ("q8_0", "q4_0")
-                    },
-                }
+            entry["tokens_per_s_by_type"] = speed_by_type(model, tokens)
         model.llm.close()
         result["models"].append(entry)
         print(json.dumps(entry), file=sys.stderr, flush=True)

@@ -2,7 +2,7 @@
 
     python bench/first_start.py [--source PATH] [--timeout 900]
 
-Starts the app on a free port with an empty index folder, waits for the page, asks one question
+Starts the app on a free port with an empty index folder and an empty model cache, waits for the page, asks one question
 through ``/ask``, and prints one JSON object: seconds to the page, seconds to the first answer
 (both from launch), and what the answer was made from. The full index then builds in the
 background; the benchmark stops the app once it has its answer.
@@ -44,7 +44,12 @@ def main() -> None:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+                # An empty cache too: the first start also merges the adapter (app.merge).
+                env={
+                    **os.environ,
+                    "GRADIO_ANALYTICS_ENABLED": "False",
+                    "MEDGROUND_CACHE": f"{tmp}/cache",
+                },
             )
         try:
             url = f"http://127.0.0.1:{port}/"

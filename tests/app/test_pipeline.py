@@ -194,7 +194,11 @@ def test_a_model_failure_while_streaming_is_an_answer_not_a_crash(pipeline, monk
         yield "Gout is"
         raise ModelError("llama_decode returned -1")
 
+    def broken_pick(prompt, options, stop=False):
+        raise ModelError("llama_decode returned -1")
+
     monkeypatch.setattr(pipeline.model, "stream", broken)
+    monkeypatch.setattr(pipeline.model, "pick", broken_pick)  # grounded answers pick units
     for mode in ("grounded", "free"):
         ans = pipeline.ask("How is gout treated?", mode=mode)
         assert ans.done and "ModelError" in ans.error and "went wrong" in ans.answer

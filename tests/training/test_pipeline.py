@@ -81,10 +81,14 @@ def test_export_verifies_and_runs_in_llama_cpp(trained, tmp_path):
     assert isinstance(text, str)
 
 
-def test_lora_adapter_gguf_matches_the_merged_model(trained, tmp_path):
+def test_lora_adapter_gguf_matches_the_merged_model(trained, tmp_path, monkeypatch):
+    """The adapter applied by llama.cpp at run time, and merged into the base by app.merge,
+    both give the next-token logits of the merged PyTorch model."""
     import numpy as np
     from llama_cpp import Llama
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from app.merge import merge_lora
 
     _, base, out = trained
     base_gguf = export_gguf.write_f16(
@@ -96,13 +100,22 @@ def test_lora_adapter_gguf_matches_the_merged_model(trained, tmp_path):
     tokenizer, merged = export_gguf.load_model(out / "final", None)
     ids = tokenizer(export_gguf.VERIFY_PROMPT)["input_ids"]
     ref = export_gguf.torch_next_logits(merged, ids)
-    llm = Llama(
-        model_path=str(base_gguf), lora_path=str(adapter), n_ctx=128, logits_all=True, verbose=False
-    )
-    llm.eval(ids)
-    got = np.array(llm.scores[len(ids) - 1])[: len(ref)]
-    a, b = ref - ref.mean(), got - got.mean()
-    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) >= 0.999
+    monkeypatch.setenv("MEDGROUND_CACHE", str(tmp_path / "cache"))
+    merged_gguf = merge_lora(base_gguf, adapter, "f16")
+    for path, lora in ((base_gguf, adapter), (merged_gguf, None)):
+        llm = Llama(
+            model_path=str(path),
+            lora_path=str(lora) if lora else None,
+            n_ctx=128,
+            logits_all=True,
+            verbose=False,
+        )
+        llm.eval(ids)
+        got = np.array(llm.scores[len(ids) - 1])[: len(ref)]
+        llm.close()
+        a, b = ref - ref.mean(), got - got.mean()
+        assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) >= 0.999, path.name
+    assert merge_lora(base_gguf, adapter, "f16") == merged_gguf  # cached, not merged again
 
 
 def test_evaluate_writes_report(trained, tiny_data, tmp_path):
