@@ -148,7 +148,11 @@ def render_choices(chosen: Sequence[Candidate] | None) -> str:
 class SelectionConfig:
     """Grounded prompt: which source units the model is offered."""
 
-    max_chars: int = 1400  # all offered units together (about 350 tokens): the prompt's size
+    # all offered units together (about 300 tokens): the prompt's size, so the time to the
+    # first chosen unit. Chosen on dev (docs/results/ttft_selection_dev.json): the largest size
+    # whose first-unit time p50 is at most 1 s on 2 cores (1,400 read 0.01 ROUGE-L better, 0.24
+    # s slower)
+    max_chars: int = 1200
     per_source: int = 4  # most units offered from one passage
     shown_chars: int = 320  # a longer unit (a long list) is shown cut; the answer shows it whole
     lead_bonus: float = 0.15  # an answer's first unit often states the answer itself
