@@ -71,6 +71,7 @@ class Manifest:
     created: str  # UTC build time
     build_seconds: float  # wall time of the build
     kind: str = "full"  # "full", or "quick": no passage vectors, own questions only
+    int8: bool = False  # vectors made by the embedder with int8 linear layers (and queries too)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:

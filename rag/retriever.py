@@ -71,7 +71,7 @@ class Retriever:
             )
         self.index = index
         self.config = config or RetrievalConfig()
-        self.model = load_embedder(manifest.embedder)
+        self.model = load_embedder(manifest.embedder, int8=manifest.int8)
         if self.model.get_embedding_dimension() != manifest.dimension:
             raise IndexLoadError(
                 f"embedder {manifest.embedder} gives vectors of another size than the index"

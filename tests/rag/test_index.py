@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from rag.build_index import BuildConfig, build_from_records, main
+from rag.build_index import BuildConfig, build_from_records, main, previous_vectors
 from rag.chunking import chunk_record
-from rag.embedder import load_embedder
+from rag.embedder import DEFAULT_EMBEDDER, load_embedder
 from rag.index import Index, IndexLoadError, IndexWriteError, Manifest
 from rag.retriever import Retriever
 
@@ -132,6 +132,22 @@ def test_interrupted_build_keeps_previous_index(small_records, small_index, tmp_
         build_from_records(small_records[:5], BuildConfig(out=out))
     assert (out / "manifest.json").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_int8_index_embeds_its_queries_the_same_way(small_records, tmp_path):
+    import torch
+
+    out = tmp_path / "int8"
+    build_from_records(small_records[:10], BuildConfig(out=out, int8=True))
+    retriever = Retriever(Index.open(out))
+    assert Manifest.read(out).int8
+    linear = [m for m in retriever.model.modules() if type(m) is torch.nn.Linear]
+    assert not linear  # every linear layer of the query embedder is the quantized kind
+    passage = retriever.passages[0]
+    vector = retriever.embed([passage.embedding_text()])
+    assert float(vector @ retriever.index.vectors[0]) > 0.999  # same model as the passages
+    # A later full-precision build does not reuse the int8 vectors.
+    assert previous_vectors(out, DEFAULT_EMBEDDER, int8=False) == {}
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
