@@ -19,6 +19,8 @@ def test_condition_names_and_their_short_forms():
 def test_misspelled_conditions_are_corrected_but_other_words_are_not():
     assert PARSER.foci("lupis symptoms, tired all the time") == ["lupus"]
     assert PARSER.correct("farting a lot") == "farting a lot"
+    assert PARSER.correct("alzhiemers") == "alzheimers"  # letters swapped
+    assert PARSER.correct("ulzheimers") == "ulzheimers"  # a correction keeps the first letter
 
 
 def test_question_types():
