@@ -6,7 +6,8 @@ Query files are JSON lines, one query each, a format other evaluations reuse::
 
 A line may carry ``"history"``: the earlier messages of the conversation (for follow-ups).
 Without ``--queries`` it evaluates people's messages (``queries/messages.jsonl``, its dev and
-test halves) and the older consumer set (``queries/consumer.jsonl``). Prints JSON with
+test halves) and the older consumer set (``queries/consumer.jsonl``, and with pooled judgments
+``queries/consumer_pooled.jsonl``). Prints JSON with
 recall@1/5/10, hit@1/5/10, MRR@10 and nDCG@10 for each retrieval mode.
 """
 
@@ -25,6 +26,12 @@ from rag.retriever import MODES, Retriever
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 CONSUMER_QUERIES = QUERY_DIR / "consumer.jsonl"
+# The same 100 messages with pooled relevance judgments: every record that any retrieval mode
+# ranked in its top 5 was graded (0-2) by a judge who saw neither the mode nor the rank; grade 2
+# ("answers what was asked") joins the original labels, which named one record per message and
+# missed equivalent records of other NIH sources ("Iron-Deficiency Anemia — symptoms" for "low
+# iron anemia symptoms"). Records no mode ranked in its top 5 stay unjudged (counted as misses).
+CONSUMER_POOLED = QUERY_DIR / "consumer_pooled.jsonl"
 MESSAGES = QUERY_DIR / "messages.jsonl"
 CUTOFFS = (1, 5, 10)
 
@@ -118,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         help="JSONL query file (repeatable); default: rag/queries/messages.jsonl (dev and test "
-        "halves) and rag/queries/consumer.jsonl",
+        "halves), rag/queries/consumer.jsonl and consumer_pooled.jsonl",
     )
     p.add_argument(
         "--split", choices=["dev", "test", "all"], default="all", help="half of --queries files"
@@ -136,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             sets["messages_dev"] = read_split(MESSAGES, "dev")
             sets["messages_test"] = read_split(MESSAGES, "test")
             sets["consumer"] = read_queries(CONSUMER_QUERIES)
+            sets["consumer_pooled"] = read_queries(CONSUMER_POOLED)
     except (IndexLoadError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
