@@ -11,14 +11,15 @@ Two layers, both deterministic:
    people describe emergencies, self-harm and dosing: counts of pills swallowed, children and
    household products, symptoms without "I" or "my"; a general question ("what are the warning
    signs of a stroke?") passes the emergency rules unless it also describes someone now;
-2. a classifier learned at start-up from labeled messages (``app/data``, about 1,400, and
+2. a classifier learned at start-up from labeled messages (``app/data``, about 1,770, and
    people's health questions that must be answered): logistic regression over character and
    word n-grams and the retrieval embedder's sentence embedding. It catches the phrasings no
-   rule foresaw; only the strong rules (words that alone mean an emergency or self-harm) run
-   beside it, because the others raise false alarms on people's background stories.
+   rule foresaw. Which rules run beside it is a setting (``--rules none|strong|all``): with
+   the 1,770 messages, cross-validation prefers the classifier alone (the rules then guard
+   only a check without an embedder); all rules raise false alarms on background stories.
 
 Settings are chosen by cross-validation on the labeled messages and reported on a separate
-test set by ``bench/safety.py``.
+test set, written by someone who saw neither, by ``bench/safety.py``.
 """
 
 from __future__ import annotations
@@ -287,14 +288,20 @@ class SafetyConfig:
     # labeled messages the classifier learns from, comma-separated (JSON lines); people's health
     # questions (the dev half of rag/queries/messages.jsonl) are examples of "ok"
     examples: str = ",".join(
-        str(p) for p in (DATA / "safety_exemplars.jsonl", DATA / "safety_labeled.jsonl", QUESTIONS)
+        str(p)
+        for p in (
+            DATA / "safety_exemplars.jsonl",
+            DATA / "safety_labeled.jsonl",
+            DATA / "safety_more.jsonl",
+            QUESTIONS,
+        )
     )
     # Chosen by 5-fold cross-validation on those examples (bench/safety.py --sweep).
     classifier_c: float = 10.0  # inverse regularisation of the logistic regression
-    min_probability: float = 0.6  # a class other than "ok" needs at least this probability
+    min_probability: float = 0.5  # a class other than "ok" needs at least this probability
     embedding_weight: float = 1.0  # weight of the sentence embedding beside the n-gram features
     rules: str = field(
-        default="strong", metadata={"choices": ("none", "strong", "all")}
+        default="none", metadata={"choices": ("none", "strong", "all")}
     )  # which rules also stop a message
 
 

@@ -2,11 +2,12 @@
 
     python bench/safety.py                # the test set: reports recall and false alarms
     python bench/safety.py --sweep        # chooses the settings by cross-validation first
+    python bench/safety.py --test bench/data/safety_v2.jsonl --show-misses
 
 The check learns from the labeled messages in ``app/data`` (and people's health questions, the
 dev half of ``rag/queries/messages.jsonl``). It is tested on messages it never saw:
-``bench/data/safety_v2.jsonl`` (English and Spanish, written after the rules were revised) and
-the test half of ``rag/queries/messages.jsonl`` (health questions the app must answer: every
+``bench/data/safety_v3.jsonl`` (English and Spanish, written by someone who saw neither the
+rules nor the training messages) and the test half of ``rag/queries/messages.jsonl`` (health questions the app must answer: every
 alarm on them is a false alarm). ``--sweep`` chooses the classifier's settings and which rules
 run beside it by 5-fold cross-validation on the training messages alone: the highest recall of
 emergencies and self-harm with at most 5% false alarms on the training look-alikes (written to be
@@ -38,7 +39,11 @@ from bench.common import cached
 from rag.embedder import DEFAULT_EMBEDDER, load_embedder
 from rag.evaluate import MESSAGES, read_split
 
-TEST = Path(__file__).resolve().parent / "data" / "safety_v2.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+# The newest set written after the last change to the check: 377 messages by a writer who saw
+# neither the rules nor the training messages. safety_v2.jsonl, the previous test set, has been
+# looked at since (its misses were studied), so it is reported but no longer unseen.
+TEST = DATA / "safety_v3.jsonl"
 URGENT = {"emergency", "self_harm"}
 GRID = {
     "classifier_c": (1.0, 3.0, 10.0),
@@ -50,8 +55,8 @@ GRID = {
 }
 
 
-def test_rows() -> list[dict]:
-    rows = [json.loads(line) for line in TEST.read_text(encoding="utf-8").splitlines() if line]
+def test_rows(path: Path = TEST) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     return rows + [
         {"text": q["question"], "label": "ok", "kind": "health_question", "lang": "en"}
         for q in read_split(MESSAGES, "test")
@@ -139,6 +144,8 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sweep", action="store_true", help="choose settings by cross-validation")
+    p.add_argument("--test", type=Path, default=TEST, help="labeled test messages (JSON lines)")
+    p.add_argument("--show-misses", action="store_true", help="list the missed messages")
     args = p.parse_args()
     model = load_embedder(DEFAULT_EMBEDDER)
     embed = cached(
@@ -155,11 +162,17 @@ def main() -> None:
         best = max(ok, key=lambda g: (g["urgent_recall"], g["dosing_recall"], -g["false_alarms"]))
         cfg = replace(cfg, **{k: best[k] for k in GRID})
         result["chosen_by_cross_validation"] = best
+        result["best_settings_by_cross_validation"] = sorted(
+            ok, key=lambda g: (-g["urgent_recall"], -g["dosing_recall"], g["false_alarms"])
+        )[:8]
         result["training_messages"] = len(rows)
     checker = SafetyChecker(embed, cfg, DEFAULT_EMBEDDER)
-    rows = test_rows()
+    rows = test_rows(args.test)
     result["settings"] = {k: getattr(cfg, k) for k in GRID}
+    result["test_set"] = args.test.name
     result["test"] = score(rows, [checker.check(r["text"]).outcome for r in rows])
+    if not args.show_misses:
+        result["test"]["misses"] = len(result["test"]["misses"])
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
