@@ -5,7 +5,7 @@
 Starts ``python -m app`` on a free port, warms it up, then ``--clients`` gradio_client clients
 ask dev messages through ``/ask`` (every answer mode in turn) until the time is up. Prints one
 JSON object: answers asked and received (none may be lost), answers with an error, server RSS
-after warm-up and at the end (growth in percent), and latency percentiles.
+after warm-up, every minute and at the end (growth in percent), and latency percentiles.
 """
 
 from __future__ import annotations
@@ -79,6 +79,13 @@ def main() -> None:
             threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
             for t in threads:
                 t.start()
+            # Memory every minute: a leak climbs to the end, a warming cache levels off.
+            rss_by_minute = []
+            while any(t.is_alive() for t in threads):
+                time.sleep(1)
+                if time.time() >= stop_at - 60 * args.minutes + 60 * (len(rss_by_minute) + 1):
+                    rss = psutil.Process(server.pid).memory_info().rss
+                    rss_by_minute.append(round(rss / 2**20, 1))
             for t in threads:
                 t.join()
             rss_end = psutil.Process(server.pid).memory_info().rss
@@ -98,6 +105,7 @@ def main() -> None:
                 "rss_mb_after_warm_up": round(rss_start / 2**20, 1),
                 "rss_mb_at_end": round(rss_end / 2**20, 1),
                 "rss_growth_percent": round(100 * (rss_end - rss_start) / rss_start, 2),
+                "rss_mb_by_minute": rss_by_minute,
                 "latency_s": {
                     "p50": round(latencies[len(latencies) // 2], 2),
                     "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
