@@ -15,6 +15,7 @@ import ctypes
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,9 @@ def merge_lora(base: Path, adapter: Path, kind: str = "q8_0") -> Path:
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.*.partial"):
+        if time.time() - stale.stat().st_mtime > 3600:  # left by a merge that was killed
+            stale.unlink(missing_ok=True)
     print(f"Merging {adapter.name} into {base.name} ({kind}, once; cached in {out.parent})")
     # Own temporary names: two processes may merge at once; the last rename wins, whole.
     tag = f"{os.getpid()}-{threading.get_ident()}"
