@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 MERGED_TYPES = ("q4_0", "q8_0", "f16")
+SET_BY_WRITERS = ("general.architecture", "general.file_type")
 
 
 def cache_dir() -> Path:
@@ -63,7 +64,7 @@ def merge_lora(base: Path, adapter: Path, kind: str = "q8_0") -> Path:
         if kind == "f16":
             f16.replace(out)
         else:
-            _quantize(f16, partial, kind)
+            quantize(f16, partial, kind)
             partial.replace(out)  # whole or absent: an interrupted merge is redone next time
     finally:
         f16.unlink(missing_ok=True)
@@ -81,10 +82,9 @@ def _write_merged_f16(base: Path, adapter: Path, out: Path) -> None:
     arch = reader.fields["general.architecture"].contents()
     writer = gguf.GGUFWriter(str(out), arch)
     for field in reader.fields.values():
-        if field.name.startswith("GGUF.") or field.name in ("general.architecture",):
+        # The writer sets the architecture itself, the quantizer the file type.
+        if field.name.startswith("GGUF.") or field.name in SET_BY_WRITERS:
             continue
-        if field.name == "general.file_type":
-            continue  # set again by the quantizer
         kind = field.types[0]
         sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
         writer.add_key_value(field.name, field.contents(), kind, sub_type=sub)
@@ -102,7 +102,8 @@ def _write_merged_f16(base: Path, adapter: Path, out: Path) -> None:
     writer.close()
 
 
-def _quantize(source: Path, out: Path, kind: str) -> None:
+def quantize(source: Path, out: Path, kind: str) -> None:
+    """``source`` (f16, or already quantized) written by llama.cpp as ``kind`` to ``out``."""
     import gguf
     import llama_cpp
 
@@ -111,8 +112,9 @@ def _quantize(source: Path, out: Path, kind: str) -> None:
         {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0}[kind]
     )
     params.nthread = os.cpu_count() or 2
+    params.allow_requantize = True
     rc = llama_cpp.llama_model_quantize(
         str(source).encode(), str(out).encode(), ctypes.byref(params)
     )
     if rc != 0 or not out.exists():
-        raise RuntimeError(f"llama.cpp could not quantize the merged model to {kind}")
+        raise RuntimeError(f"llama.cpp could not quantize {source.name} to {kind}")

@@ -152,6 +152,12 @@ class LocalModel:
         self.formatter = ChatFormatter(
             self.llm.metadata, cfg.chat_format, self.bos_token, eos_token
         )
+        # Tokens that end a reply: EOS and the chat format's single-token end-of-turn markers.
+        stops = [
+            self.llm.tokenize(t.encode(), add_bos=False, special=True) for t in self.formatter.stop
+        ]
+        ends = [self.llm.token_eos(), *(ids[0] for ids in stops if len(ids) == 1)]
+        self.end_tokens = [t for t in ends if t >= 0]
         # Re-entrant: a grounded answer holds it across its steps, each of which takes it too.
         self.lock = threading.RLock()
         self.size_bytes = self.path.stat().st_size + (self.lora.stat().st_size if self.lora else 0)
@@ -219,7 +225,7 @@ class LocalModel:
         share are evaluated in one batch, and no sampler scans the whole vocabulary at every
         token (Gemma's has 262,144 entries: about 30 ms a token on 2 cores).
         """
-        end = [t for t in (self.llm.token_eos(), *self._stop_tokens) if t >= 0]
+        end = self.end_tokens
         paths = [self.llm.tokenize(o.encode("utf-8"), add_bos=False, special=True) for o in options]
         alive = [i for i, path in enumerate(paths) if path]
         with self.lock:
@@ -240,16 +246,6 @@ class LocalModel:
                 alive = [i for i in alive if depth < len(paths[i]) and paths[i][depth] == token]
                 context.append(token)
                 depth += 1
-
-    @property
-    def _stop_tokens(self) -> list[int]:
-        """The chat format's end-of-turn markers that are single tokens."""
-        found = []
-        for text in self.formatter.stop:
-            ids = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-            if len(ids) == 1:
-                found.append(ids[0])
-        return found
 
     def _logits_after(self, tokens: list[int]):
         """Next-token logits after ``tokens``, evaluating only what the KV cache lacks."""

@@ -14,7 +14,6 @@ generation speed for each thread setting. Then a real server answers ``--clients
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import statistics
@@ -32,7 +31,7 @@ from bench.common import percentiles
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from app.merge import merge_lora
+from app.merge import merge_lora, quantize
 from app.model import LocalModel, ModelConfig, resolve_model
 from app.pipeline import Pipeline
 from rag.evaluate import MESSAGES, read_split
@@ -99,18 +98,8 @@ def prompt_speed(path: Path, lora: Path | None, tokens: list[int], threads: int,
 
 
 def requantize(path: Path, kind: str, folder: Path) -> Path:
-    import gguf
-    import llama_cpp
-
     out = folder / f"{path.stem}-{kind}.gguf"
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = int(
-        {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0}[kind]
-    )
-    params.allow_requantize = True
-    rc = llama_cpp.llama_model_quantize(str(path).encode(), str(out).encode(), ctypes.byref(params))
-    if rc != 0:
-        raise RuntimeError(f"could not requantize {path} to {kind}")
+    quantize(path, out, kind)
     return out
 
 
