@@ -20,13 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.cache import cache_dir
+
 MERGED_TYPES = ("q4_0", "q8_0", "f16")
 SET_BY_WRITERS = ("general.architecture", "general.file_type")
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("MEDGROUND_CACHE") or Path.home() / ".cache" / "medground"
-    return Path(root)
 
 
 def _digest(*paths: Path) -> str:

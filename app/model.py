@@ -239,6 +239,14 @@ class LocalModel:
                 nexts = {paths[i][depth] for i in alive if depth < len(paths[i])}
                 if len(alive) == 1 and not (stop and depth == 0):
                     return alive[0]
+                if len(nexts) == 1 and not (stop and depth == 0):
+                    # Every option left writes this token ("[" of "[2.1]", "[2.3]"): no logits
+                    # needed; it is evaluated with the next token that decides something.
+                    token = next(iter(nexts))
+                    alive = [i for i in alive if depth < len(paths[i])]
+                    context.append(token)
+                    depth += 1
+                    continue
                 logits = self._logits_after(context)
                 if stop and depth == 0 and end and max(logits[end]) > max(logits[list(nexts)]):
                     return None

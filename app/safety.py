@@ -382,10 +382,10 @@ class SafetyChecker:
 
 def _cached_vectors(texts: list[str], embed, embedder_name: str) -> np.ndarray:
     """Example vectors, computed once per example set and embedder, kept in the user's cache."""
-    from rag.medquad import CACHE_DIR
+    from rag.cache import cache_dir
 
     key = hashlib.sha256("\n".join([embedder_name, *texts]).encode()).hexdigest()[:16]
-    path = CACHE_DIR / f"safety-{key}.npy"
+    path = cache_dir() / f"safety-{key}.npy"
     if path.exists():
         vectors = np.load(path)
         if len(vectors) == len(texts):

@@ -1,16 +1,20 @@
-"""Retrieval benchmark: build time, embedding throughput, index size, query latency, peak RSS.
+"""Retrieval speed, and the approximate-search setting chosen on dev.
 
-    python bench/retrieval.py [--source PATH] [--out DIR] [--limit N] [--queries 200]
+    python bench/retrieval.py [--index index/medquad] [--ef 16 32 64 128 256]
 
-Builds an index (the full collection by default), then times single queries end to end (query
-embedding included, k=5, fused and dense) and prints one JSON object.
+Opens a built HNSW index and, for exact search (a flat FAISS scan of the same vectors) and each
+HNSW ``efSearch``, scores the dev half of people's messages (hit@1, hit@5, MRR@10, fused mode)
+and times single searches of those messages end to end (parsing, message embedding, both FAISS
+searches, BM25, fusion). The chosen ``efSearch`` is the smallest whose dev hit@1 and MRR stay
+within ``--tolerance`` of exact search. It also times embedding one message with the ONNX
+Runtime encoder and with sentence-transformers, and searches of the consumer set. Prints JSON
+and writes it to ``--json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import sys
 import time
@@ -18,61 +22,116 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.build_index import BuildConfig, build
-from rag.evaluate import CONSUMER_QUERIES, read_queries
+from rag.evaluate import CONSUMER_QUERIES, MESSAGES, evaluate, read_queries, read_split
+from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
 
 
-def folder_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
-def percentile(values: list[float], q: float) -> float:
+def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+    }
 
 
-def main() -> None:
+def time_searches(retriever: Retriever, messages: list[str]) -> dict[str, float]:
+    retriever.search(messages[0])  # warm-up
+    times = []
+    for message in messages:
+        start = time.perf_counter()
+        retriever.search(message, k=5)
+        times.append((time.perf_counter() - start) * 1000)
+    return percentiles(times)
+
+
+def time_embedding(embed, messages: list[str]) -> dict[str, float]:
+    embed(messages[:1])
+    times = []
+    for message in messages:
+        start = time.perf_counter()
+        embed([message])
+        times.append((time.perf_counter() - start) * 1000)
+    return percentiles(times)
+
+
+def set_search(retriever: Retriever, ef: int | None, exact: tuple) -> None:
+    """``ef`` None: exact flat indexes; else the index's HNSW with that search breadth."""
+    index = retriever.index
+    if ef is None:
+        index.faiss, index.question_faiss = exact
+        return
+    index.faiss, index.question_faiss = retriever.hnsw
+    for searched in retriever.hnsw:
+        searched.hnsw.efSearch = ef
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--source", help="MedQuAD source (default: the local copy or upstream)")
-    p.add_argument("--out", type=Path, default=Path("index/bench"), help="index folder to write")
-    p.add_argument("--limit", type=int, default=0, help="index only N records (0 = all)")
-    p.add_argument("--skip-build", action="store_true", help="time queries on an existing --out")
-    p.add_argument("--queries", type=int, default=200, help="single queries to time")
-    args = p.parse_args()
+    p.add_argument("--index", type=Path, default=default_index_dir(), help="an HNSW index")
+    p.add_argument("--ef", type=int, nargs="+", default=[16, 32, 64, 128, 256])
+    p.add_argument("--tolerance", type=float, default=0.002, help="dev loss allowed vs exact")
+    p.add_argument("--json", type=Path, default=Path("docs/results/retrieval_speed.json"))
+    args = p.parse_args(argv)
 
-    result: dict = {}
-    if not args.skip_build:
-        summary = build(BuildConfig(source=args.source, out=args.out, limit=args.limit))
-        result["build"] = {
-            "records": summary.records,
-            "passages": summary.passages,
-            "seconds": summary.seconds,
-            "embedding_passages_per_s": summary.passages_per_second,
-        }
-    result["index_bytes"] = folder_bytes(args.out)
-    t = time.perf_counter()
-    retriever = Retriever(args.out)
-    result["load_seconds"] = round(time.perf_counter() - t, 2)
+    import faiss
 
-    questions = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
-    questions = (questions * (args.queries // len(questions) + 1))[: args.queries]
-    retriever.search("warm up", k=5)
-    for mode in ("fused", "dense"):
-        times = []
-        for q in questions:
-            start = time.perf_counter()
-            retriever.search(q, k=5, mode=mode)
-            times.append((time.perf_counter() - start) * 1000)
-        result[f"query_ms_{mode}"] = {
-            "p50": round(statistics.median(times), 2),
-            "p99": round(percentile(times, 0.99), 2),
-            "mean": round(statistics.fmean(times), 2),
+    index = Index.open(args.index)
+    if index.quick or index.manifest.faiss != "hnsw":
+        p.error(f"{args.index} is not a full HNSW index: rebuild it with python -m rag.build_index")
+    retriever = Retriever(index)
+    retriever.hnsw = (index.faiss, index.question_faiss)
+    exact = []
+    for vectors in (index.vectors, retriever._question_vectors):
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        exact.append(flat)
+
+    dev = read_split(MESSAGES, "dev")
+    dev_messages = [q["question"] for q in dev]
+    settings: dict[str, dict] = {}
+    for ef in [None, *args.ef]:
+        set_search(retriever, ef, tuple(exact))
+        quality = evaluate(retriever, dev, modes=("fused",))["fused"]
+        settings["exact" if ef is None else f"hnsw_ef{ef}"] = {
+            "dev_hit@1": quality["hit@1"],
+            "dev_hit@5": quality["hit@5"],
+            "dev_mrr@10": quality["mrr@10"],
+            "search_ms_dev_messages": time_searches(retriever, dev_messages),
         }
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    result["manifest"] = retriever.manifest.__dict__
-    print(json.dumps(result, indent=2))
+    best = settings["exact"]
+    chosen = next(
+        ef
+        for ef in sorted(args.ef)
+        if best["dev_hit@1"] - settings[f"hnsw_ef{ef}"]["dev_hit@1"] <= args.tolerance
+        and best["dev_mrr@10"] - settings[f"hnsw_ef{ef}"]["dev_mrr@10"] <= args.tolerance
+    )
+    set_search(retriever, chosen, tuple(exact))
+    consumer = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
+    encoders = {"sentence-transformers": lambda texts: retriever.model.encode(texts)}
+    if retriever.encoder is not None:
+        encoders["onnx"] = retriever.encoder.encode
+    result = {
+        "index": str(args.index),
+        "passages": len(index.passages),
+        "questions": len(index.questions),
+        "dev_messages": len(dev),
+        "settings": settings,
+        "chosen_ef_search": chosen,
+        "search_ms_consumer_chosen": time_searches(retriever, consumer),
+        "embed_one_message_ms": {
+            name: time_embedding(embed, dev_messages) for name, embed in encoders.items()
+        },
+        "query_encoder_in_use": "onnx"
+        if retriever.encoder is not None
+        else "sentence-transformers",
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(text + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -47,7 +47,8 @@ class BuildConfig:
     out: Path = field(default_factory=default_index_dir)  # index folder to (re)write
     embedder: str = DEFAULT_EMBEDDER  # sentence-transformers model name or path
     max_tokens: int = 128  # passage size in embedder tokens, title included (0 = the embedder's)
-    faiss: str = field(default="flat", metadata={"choices": FAISS_KINDS})  # flat is exact
+    # approximate search (HNSW) by default: same dev retrieval as exact "flat", ~20x faster
+    faiss: str = field(default="hnsw", metadata={"choices": FAISS_KINDS})
     batch_size: int = 32  # passages embedded per forward pass
     # embed with the embedder's linear layers in int8, and queries the same way: 1.46x faster,
     # but dev hit@1 0.757 vs 0.798 (bench/index_build.py --quality), so off by default

@@ -21,13 +21,13 @@ from xml.etree import ElementTree as ET
 
 from tqdm.auto import tqdm
 
+from rag.cache import cache_dir as default_cache_dir
 from rag.text import GlueRepair, clean_answer, word_counts
 
 log = logging.getLogger(__name__)
 
 UPSTREAM_ZIP_URL = "https://github.com/abachaa/MedQuAD/archive/refs/heads/master.zip"
 DEFAULT_LOCAL_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared/datasets/MedQuAD"
-CACHE_DIR = Path(os.environ.get("MEDGROUND_CACHE", Path.home() / ".cache" / "medground"))
 
 # Readable names for the ``source`` attribute of each upstream file.
 SOURCE_NAMES = {
@@ -161,8 +161,12 @@ def _iter_zip(path: Path) -> Iterator[tuple[str, str, bytes]]:
             yield p.parent.name, p.stem, archive.read(name)
 
 
-def download(url: str = UPSTREAM_ZIP_URL, cache_dir: Path = CACHE_DIR, timeout: float = 60) -> Path:
-    """Download the upstream archive once into ``cache_dir``; a partial download never stays."""
+def download(
+    url: str = UPSTREAM_ZIP_URL, cache_dir: Path | None = None, timeout: float = 60
+) -> Path:
+    """Download the upstream archive once into ``cache_dir`` (default: MedGround's cache); a
+    partial download never stays."""
+    cache_dir = cache_dir or default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / ("medquad-" + hashlib.sha256(url.encode()).hexdigest()[:12] + ".zip")
     if target.exists():

@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
+from rag.onnx_encoder import onnx_encoder
 from rag.passage import Passage
 from rag.query import Query, QueryParser, name_variants
 
@@ -38,6 +39,10 @@ class RetrievalConfig:
     bm25_weight: float = 0.2  # weight of BM25 (scaled to the best BM25 score of the search)
     focus_bonus: float = 0.0  # added when the message names the record's condition
     qtype_bonus: float = 0.03  # added when the message asks the record's question type
+    # embed messages with ONNX Runtime (same vectors as sentence-transformers, about half the
+    # time for one message; rag/onnx_encoder.py); False keeps sentence-transformers
+    onnx: bool = True
+    ef_search: int = 128  # HNSW search breadth (larger: closer to exact, slower); dev-chosen
 
 
 @dataclass(frozen=True)
@@ -71,21 +76,22 @@ class Retriever:
             )
         self.index = index
         self.config = config or RetrievalConfig()
+        for searched in (index.faiss, index.question_faiss):
+            if hasattr(searched, "hnsw"):
+                searched.hnsw.efSearch = self.config.ef_search
         self.model = load_embedder(manifest.embedder, int8=manifest.int8)
         if self.model.get_embedding_dimension() != manifest.dimension:
             raise IndexLoadError(
                 f"embedder {manifest.embedder} gives vectors of another size than the index"
             )
+        use_onnx = self.config.onnx and not manifest.int8
+        self.encoder = onnx_encoder(self.model) if use_onnx else None
         self._records: list[str] = sorted({p.record_id for p in index.passages})
         number = {rid: i for i, rid in enumerate(self._records)}
         self._passage_record = np.array([number[p.record_id] for p in index.passages])
         self._question_record = np.array([number[q.record_id] for q in index.questions])
-        self._record_passages: list[list[int]] = [[] for _ in self._records]
-        for i, r in enumerate(self._passage_record):
-            self._record_passages[r].append(i)
-        self._record_questions: list[list[int]] = [[] for _ in self._records]
-        for i, r in enumerate(self._question_record):
-            self._record_questions[r].append(i)
+        self._record_passages = _members(self._passage_record, len(self._records))
+        self._record_questions = _members(self._question_record, len(self._records))
         self._question_vectors = index.question_faiss.reconstruct_n(0, index.question_faiss.ntotal)
         first = [index.passages[ps[0]] for ps in self._record_passages]
         self._qtypes = [p.qtype for p in first]
@@ -117,6 +123,8 @@ class Retriever:
         return self.index.passages
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if self.encoder is not None and len(texts) <= 1000:
+            return self.encoder.encode(texts, batch_size)
         return self.model.encode(
             texts,
             batch_size=batch_size,
@@ -210,33 +218,61 @@ class Retriever:
                         candidates.add(r)
                         if score / top > lexical.get(r, 0.0):
                             lexical[r], lexical_passage[r] = score / top, pid
-        records = sorted(candidates)
+        records = np.array(sorted(candidates), dtype=np.int64)
         texts = vectors[list(rows)].T
-        out = {
-            key: np.zeros(len(records), np.float32)
-            for key in ("passage_cos", "question_cos", "bm25", "focus", "qtype")
-        }
-        out["record"] = np.array(records, dtype=np.int64)
-        out["passage"] = np.zeros(len(records), dtype=np.int64)
+        out = {"record": records, "focus": np.zeros(len(records), np.float32)}
+        if self.index.vectors is not None:
+            out["passage_cos"], out["passage"] = self._best(
+                self._record_passages, records, self.index.vectors, texts
+            )
+        else:
+            out["passage_cos"] = np.zeros(len(records), np.float32)
+            out["passage"] = np.array(
+                [lexical_passage.get(r, self._record_passages[r][0]) for r in records.tolist()],
+                dtype=np.int64,
+            )
+        out["question_cos"] = self._best(
+            self._record_questions, records, self._question_vectors, texts
+        )[0]
+        out["bm25"] = np.array([lexical.get(r, 0.0) for r in records.tolist()], np.float32)
         foci = set(q.foci)
-        for i, r in enumerate(records):
-            pids = self._record_passages[r]
-            if self.index.vectors is not None:
-                cos = self.index.vectors[pids] @ texts  # passages x search texts
-                out["passage_cos"][i] = cos.max()
-                out["passage"][i] = pids[int(np.unravel_index(cos.argmax(), cos.shape)[0])]
-            else:
-                out["passage"][i] = lexical_passage.get(r, pids[0])
-            out["question_cos"][i] = (
-                self._question_vectors[self._record_questions[r]] @ texts
-            ).max()
-            out["bm25"][i] = lexical.get(r, 0.0)
-            out["focus"][i] = bool(self._names[r] & foci)
-            out["qtype"][i] = self._qtypes[r] in q.qtypes
+        if foci:
+            out["focus"] = np.array([bool(self._names[r] & foci) for r in records], np.float32)
+        out["qtype"] = np.array([self._qtypes[r] in q.qtypes for r in records], np.float32)
         return out
+
+    @staticmethod
+    def _best(groups: list[np.ndarray], records: np.ndarray, vectors: np.ndarray, texts):
+        """For each record, the highest cosine of any of its vectors (passages or questions) to
+        any search text, and which vector gave it: one matrix product for all candidates."""
+        if not len(records):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        members = [groups[r] for r in records.tolist()]
+        sizes = np.array([len(m) for m in members])
+        top = np.zeros(len(records), np.float32)
+        chosen = np.zeros(len(records), np.int64)
+        if not sizes.any():
+            return top, chosen
+        ids = np.concatenate(members)
+        best = (vectors[ids] @ texts).max(axis=1)
+        owner = np.repeat(np.arange(len(records)), sizes)
+        filled = sizes > 0
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])[filled]
+        top[filled] = np.maximum.reduceat(best, starts)
+        # The first member of each record that reaches its record's highest cosine.
+        first = np.flatnonzero(best == top[owner])
+        _, at = np.unique(owner[first], return_index=True)
+        chosen[filled] = ids[first[at]]
+        return top, chosen
 
     def record_id(self, record: int) -> str:
         return self._records[record]
+
+
+def _members(owner: np.ndarray, groups: int) -> list[np.ndarray]:
+    """Row numbers of each group, in order: ``owner[i]`` is the group of row ``i``."""
+    order = np.argsort(owner, kind="stable")
+    return np.split(order, np.searchsorted(owner[order], np.arange(1, groups)))
 
 
 def _corpus_words(passages: list[Passage]) -> set[str]:

@@ -39,7 +39,7 @@ def test_lists_survive_chunking(small_records):
 def test_manifest_and_files(small_index, small_records):
     m = Manifest.read(small_index)
     assert m.embedder == "sentence-transformers/all-MiniLM-L6-v2"
-    assert m.dimension == 384 and m.records == len(small_records) and m.faiss == "flat"
+    assert m.dimension == 384 and m.records == len(small_records) and m.faiss == "hnsw"
     lines = (small_index / "passages.jsonl").read_text().splitlines()
     assert len(lines) == m.passages
     assert m.questions >= m.records  # every record's own question, plus lay-name variants

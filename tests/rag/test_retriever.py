@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from rag import evaluate, search
@@ -79,3 +80,23 @@ def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
     assert search.main(["   ", "--index", str(small_index)]) == 2
     assert search.main(["gout", "--index", str(tmp_path / "none")]) == 2
     assert "rag.build_index" in capsys.readouterr().err
+
+
+def test_best_member_per_record_matches_a_plain_loop():
+    from rag.retriever import Retriever
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    texts = rng.normal(size=(8, 3)).astype(np.float32)
+    groups = [
+        np.array(g, dtype=np.int64)
+        for g in ([0, 5, 9], [], [1], [2, 3, 4, 6, 7], list(range(10, 40)))
+    ]
+    records = np.array([0, 1, 2, 3, 4])
+    top, chosen = Retriever._best(groups, records, vectors, texts)
+    for r, members in enumerate(groups):
+        if not len(members):
+            assert top[r] == 0
+            continue
+        best = (vectors[members] @ texts).max(axis=1)
+        assert top[r] == pytest.approx(best.max()) and chosen[r] == members[best.argmax()]

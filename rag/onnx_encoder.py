@@ -1,0 +1,144 @@
+"""Embed a person's message through ONNX Runtime: the same vectors, about half the latency.
+
+A sentence-transformers model spends most of one short message's time in Python (module hooks,
+per-layer dispatch). Exported once to ONNX (cached, named by a hash of the weights) and run by
+ONNX Runtime, the transformer gives the same token states; mean pooling and normalisation are
+done here as the model's own Pooling and Normalize modules do them. Batches of many passages
+run no faster this way (both are bound by the same matrix products), so index builds keep
+sentence-transformers; queries at answer time use this.
+
+Only a plain ``Transformer -> Pooling(mean) [-> Normalize]`` model is exported; for any other
+model, or without onnxruntime, :func:`onnx_encoder` returns None and the caller keeps the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from rag.cache import cache_dir
+
+log = logging.getLogger(__name__)
+
+
+class OnnxEncoder:
+    """``encode(texts)`` -> L2-normalised float32 vectors, as ``SentenceTransformer.encode``."""
+
+    def __init__(self, model, path: Path, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        # Spinning threads would take CPU from llama.cpp, which answers right after retrieval.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.preprocess = model.preprocess
+        self.normalize = any(type(m).__name__ == "Normalize" for m in model)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Longest first; a batch ends when full or when the next text is much shorter than
+        its first, so a short question sentence is not padded to the whole message's length
+        (one message's texts cost the sum of their lengths, not their count times the longest)."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches: list[list[int]] = []
+        for i in order:
+            batch = batches[-1] if batches else None
+            if batch and len(batch) < batch_size and len(texts[i]) >= 0.6 * len(texts[batch[0]]):
+                batch.append(i)
+            else:
+                batches.append([i])
+        out = None
+        for rows in batches:
+            vectors = self._batch([texts[i] for i in rows])
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+            out[rows] = vectors
+        return out if out is not None else np.zeros((0, 0), np.float32)
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        features = self.preprocess(texts)
+        feed = {name: features[name].numpy().astype(np.int64) for name in self.inputs}
+        states = self.session.run(None, feed)[0]
+        mask = feed["attention_mask"][..., None].astype(np.float32)
+        pooled = (states * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+        if self.normalize:
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled.astype(np.float32)
+
+
+def onnx_encoder(model, threads: int | None = None) -> OnnxEncoder | None:
+    """An ONNX Runtime encoder for a sentence-transformers ``model``, exported on first use;
+    None when the model is not a plain mean-pooled transformer or onnxruntime is missing."""
+    if not _exportable(model):
+        return None
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return None
+    threads = threads or min(2, os.cpu_count() or 1)
+    try:
+        return OnnxEncoder(model, _exported(model), threads)
+    except Exception as exc:  # an export or load failure must never stop retrieval
+        log.warning("ONNX query encoder unavailable (%s); using sentence-transformers", exc)
+        return None
+
+
+def _exportable(model) -> bool:
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"]):
+        return False
+    pooling = modules[1].get_config_dict()
+    return pooling.get("pooling_mode") == "mean" and hasattr(modules[0], "auto_model")
+
+
+def _exported(model) -> Path:
+    import torch
+
+    transformer = model[0].auto_model
+    digest = hashlib.sha256(torch.__version__.encode())
+    for name, tensor in transformer.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    path = cache_dir() / f"embedder-{digest.hexdigest()[:12]}.onnx"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    features = model.preprocess(["an example question about asthma"])
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = transformer
+
+        def forward(self, *tensors):
+            return self.model(**dict(zip(names, tensors, strict=True))).last_hidden_state
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    os.close(fd)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+            torch.onnx.export(
+                LastHiddenState().eval(),
+                tuple(features[n] for n in names),
+                tmp,
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path

@@ -1,0 +1,54 @@
+"""The ONNX Runtime query encoder: the same vectors as sentence-transformers, exported once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.embedder import load_embedder, packaged_path
+from rag.onnx_encoder import onnx_encoder
+
+TEXTS = [
+    "what causes gout?",
+    "I'm 58 and on a water pill for my blood pressure. Last week my ankle got hot and swollen "
+    "and the doctor said it is most likely gout. Could the pill have set it off?",
+    "asthma",
+    "Can shingles come back? " * 40,  # past the embedder's 256-token limit: truncated alike
+]
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDGROUND_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_same_vectors_as_sentence_transformers(cache):
+    model = load_embedder()
+    encoder = onnx_encoder(model)
+    assert encoder is not None
+    expected = model.encode(TEXTS, normalize_embeddings=True)
+    for batch_size in (1, 64):  # batched with padding, and one by one
+        got = encoder.encode(TEXTS, batch_size)
+        assert got.shape == expected.shape and got.dtype == np.float32
+        assert (got * expected).sum(axis=1).min() > 0.9999
+    assert encoder.encode([]).shape[0] == 0
+
+
+def test_exported_once_then_reused(cache):
+    onnx_encoder(load_embedder())
+    exported = list(cache.glob("embedder-*.onnx"))
+    assert len(exported) == 1 and not list(cache.glob("*.part"))
+    stamp = exported[0].stat().st_mtime_ns
+    assert onnx_encoder(load_embedder()) is not None
+    assert exported[0].stat().st_mtime_ns == stamp
+
+
+def test_other_pooling_keeps_sentence_transformers(cache):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Pooling, Transformer
+
+    body = Transformer(str(packaged_path("all-MiniLM-L6-v2")))
+    cls = SentenceTransformer(modules=[body, Pooling(384, pooling_mode="cls")])
+    assert onnx_encoder(cls) is None
+    assert not list(cache.glob("embedder-*.onnx"))
