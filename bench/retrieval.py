@@ -105,14 +105,13 @@ def stage_times(retriever: Retriever, messages: list[str]) -> dict:
     }
 
 
-def set_search(retriever: Retriever, ef: int | None, exact: tuple) -> None:
-    """``ef`` None: exact flat indexes; else the index's HNSW with that search breadth."""
-    index = retriever.index
+def set_search(index: Index, ef: int | None, hnsw: tuple, exact: tuple) -> None:
+    """``ef`` None: the exact flat indexes; else the HNSW indexes with that search breadth."""
     if ef is None:
         index.faiss, index.question_faiss = exact
         return
-    index.faiss, index.question_faiss = retriever.hnsw
-    for searched in retriever.hnsw:
+    index.faiss, index.question_faiss = hnsw
+    for searched in hnsw:
         searched.hnsw.efSearch = ef
 
 
@@ -131,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if index.quick or index.manifest.faiss != "hnsw":
         p.error(f"{args.index} is not a full HNSW index: rebuild it with python -m rag.build_index")
     retriever = Retriever(index)
-    retriever.hnsw = (index.faiss, index.question_faiss)
+    hnsw = (index.faiss, index.question_faiss)
     exact = []
     for vectors in (index.vectors, retriever._question_vectors):
         flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -142,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     dev_messages = [q["question"] for q in dev]
     settings: dict[str, dict] = {}
     for ef in [None, *args.ef]:
-        set_search(retriever, ef, tuple(exact))
+        set_search(index, ef, hnsw, tuple(exact))
         quality = evaluate(retriever, dev, modes=("fused",))["fused"]
         settings["exact" if ef is None else f"hnsw_ef{ef}"] = {
             "dev_hit@1": quality["hit@1"],
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         and best["dev_mrr@10"] - settings[f"hnsw_ef{ef}"]["dev_mrr@10"] <= args.tolerance
         and settings[f"hnsw_ef{ef}"]["candidate_recall"] >= args.min_recall
     )
-    set_search(retriever, chosen, tuple(exact))
+    set_search(index, chosen, hnsw, tuple(exact))
     consumer = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
     encoders = {"sentence-transformers": lambda texts: retriever.model.encode(texts)}
     if retriever.encoder is not None:

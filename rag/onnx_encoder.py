@@ -41,6 +41,7 @@ class OnnxEncoder:
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.preprocess = model.preprocess
         self.normalize = any(type(m).__name__ == "Normalize" for m in model)
+        self.dimension = model.get_embedding_dimension()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Longest first; a batch ends when full or when the next text is much shorter than
@@ -60,7 +61,7 @@ class OnnxEncoder:
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), np.float32)
             out[rows] = vectors
-        return out if out is not None else np.zeros((0, 0), np.float32)
+        return out if out is not None else np.zeros((0, self.dimension), np.float32)
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         features = self.preprocess(texts)

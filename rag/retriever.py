@@ -123,6 +123,8 @@ class Retriever:
         return self.index.passages
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        # Large batches (evaluations, the safety examples) run as fast through
+        # sentence-transformers, which shows progress; ONNX Runtime pays off for a few texts.
         if self.encoder is not None and len(texts) <= 1000:
             return self.encoder.encode(texts, batch_size)
         return self.model.encode(
