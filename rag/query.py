@@ -6,7 +6,8 @@ it?". A :class:`QueryParser` turns a message into :class:`Query`:
 
 * ``texts``: what to embed and search: the message itself and, for a long message, each of its
   question sentences together with the conditions named anywhere in it;
-* ``foci``: the conditions named (names and synonyms of MedQuAD's foci, misspellings corrected);
+* ``foci``: the conditions named (names and synonyms of MedQuAD's foci, misspellings corrected,
+  and everyday names from ``rag/data/lay_terms.jsonl``: "low thyroid", "piles", "the runs");
 * ``qtypes``: the MedQuAD question types the message asks about (symptoms, treatment...).
 
 A follow-up that names no condition of its own borrows the conditions of the turns before it,
@@ -16,9 +17,11 @@ instead of being searched together with the whole previous question.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Words that mark each MedQuAD question type in everyday questions.
 QTYPE_CUES = {
@@ -56,6 +59,9 @@ _STOP = frozenset(
     "the and for with what how why who can does that this have has from your you are was were "
     "will would could should about into they them their there been being when which".split()
 )
+# Everyday phrases -> condition names, written from general knowledge by someone who had not seen
+# the evaluation sets; a phrase is used only for names the index knows.
+LAY_TERMS = Path(__file__).resolve().parent / "data" / "lay_terms.jsonl"
 LONG_MESSAGE_WORDS = 25  # longer messages are searched by their question sentences too
 MAX_NGRAM = 8  # longest condition name matched, in words
 
@@ -83,6 +89,18 @@ def name_variants(name: str) -> set[str]:
     return {v.strip() for v in variants if v.strip()}
 
 
+def read_lay_terms(path: Path = LAY_TERMS) -> dict[str, list[str]]:
+    """Lay phrase (lower case words) -> condition names; empty when the file is missing."""
+    if not path.exists():
+        return {}
+    terms: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            terms[" ".join(words(row["lay"]))] = list(row["names"])
+    return terms
+
+
 def question_types(text: str) -> set[str]:
     lowered = text.lower()
     return {qtype for qtype, cue in _QTYPE_RE.items() if cue.search(lowered)}
@@ -98,7 +116,11 @@ class QueryParser:
     """Knows the conditions of one index (names and synonyms) to find them in messages."""
 
     def __init__(
-        self, names: Iterable[str], vocabulary: Iterable[str] = (), generic: Iterable[str] = ()
+        self,
+        names: Iterable[str],
+        vocabulary: Iterable[str] = (),
+        generic: Iterable[str] = (),
+        lay_terms: dict[str, list[str]] | None = None,
     ) -> None:
         self.names: set[str] = set()
         for name in names:
@@ -114,6 +136,30 @@ class QueryParser:
         self._corrections: dict[str, str] = {}
         # Words that need no correction: every word of the index, names included.
         self.known = set(vocabulary) | {w for n in self.names for w in n.split()}
+        # Lay phrases whose condition names the index knows, mapped to those names.
+        self.lay: dict[str, list[str]] = {}
+        for phrase, targets in (lay_terms or {}).items():
+            known = [k for t in targets if (k := " ".join(words(t))) in self.names]
+            if phrase and known and phrase not in self.names:
+                self.lay[phrase] = known
+
+    def lay_names(self, text: str) -> list[str]:
+        """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),
+        longest phrase first and none inside another ("high blood sugar", not "high blood")."""
+        tokens = words(text)
+        padded = f" {' '.join(tokens)} "
+        found: list[str] = []
+        covered: set[int] = set()
+        for phrase in sorted(self.lay, key=lambda p: -len(p.split())):
+            if f" {phrase} " not in padded:
+                continue
+            n = len(phrase.split())
+            for i in range(len(tokens) - n + 1):
+                span = set(range(i, i + n))
+                if " ".join(tokens[i : i + n]) == phrase and not span & covered:
+                    covered |= span
+                    found += self.lay[phrase]
+        return list(dict.fromkeys(found))
 
     def correct(self, text: str) -> str:
         """Misspelled condition words replaced by the closest name word ("alzhiemers")."""
@@ -162,6 +208,10 @@ class QueryParser:
                     foci = borrowed + foci
                     texts.insert(0, f"{', '.join(borrowed)}: {message}")
                     break
+        if lay := [n for n in self.lay_names(message) if n not in foci]:
+            # Searched by its medical name too: the index's questions and passages use it.
+            foci = foci + lay
+            texts.append(f"{', '.join(lay)}: {message}")
         asks = question_sentences(message)
         if len(message.split()) > LONG_MESSAGE_WORDS and asks:
             named = ", ".join(self.specific(foci) or foci)

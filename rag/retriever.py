@@ -24,7 +24,7 @@ from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
 from rag.onnx_encoder import onnx_encoder
 from rag.passage import Passage
-from rag.query import Query, QueryParser, name_variants
+from rag.query import Query, QueryParser, name_variants, read_lay_terms
 
 MODES = ("fused", "dense", "questions", "bm25")
 
@@ -97,7 +97,9 @@ class Retriever:
         self._qtypes = [p.qtype for p in first]
         self._names = [{v for n in (p.focus, *p.synonyms) for v in name_variants(n)} for p in first]
         names = {n for record_names in self._names for n in record_names}
-        self.parser = QueryParser(names, _corpus_words(index.passages), self._generic(names))
+        self.parser = QueryParser(
+            names, _corpus_words(index.passages), self._generic(names), read_lay_terms()
+        )
 
     def _generic(self, names: set[str], share: float = 0.02) -> set[str]:
         """Condition names whose every word is in more than ``share`` of the passages of *other*

@@ -46,3 +46,28 @@ def test_follow_up_borrows_the_condition_not_the_whole_question():
     assert q.texts[0] == "chronic diarrhea in children: what causes it? the pain is bad"
     assert q.qtypes == {"causes"} and "chronic diarrhea in children" in q.foci
     assert q.texts[-1].startswith(history[0])  # the conversation as typed is searched too
+
+
+def test_lay_names_are_searched_by_their_medical_name():
+    parser = QueryParser(
+        ["Hypothyroidism", "Hypertension", "Diabetes"],
+        lay_terms={
+            "low thyroid": ["Hypothyroidism", "Thyroid Cancer"],  # unknown names are dropped
+            "high blood": ["Hypertension"],
+            "high blood sugar": ["Diabetes"],
+        },
+    )
+    q = parser.parse("how is low thyroid treated")
+    assert "hypothyroidism" in q.foci and "hypothyroidism: how is low thyroid treated" in q.texts
+    assert q.texts[0] == "how is low thyroid treated"  # the message itself stays first
+    # The longest phrase wins: "high blood sugar" is diabetes, not high blood pressure.
+    assert parser.lay_names("my high blood sugar keeps rising") == ["diabetes"]
+    assert parser.lay_names("a lowly thyroidal test") == []  # whole words only
+
+
+def test_shipped_lay_terms_parse():
+    from rag.query import read_lay_terms
+
+    terms = read_lay_terms()
+    assert len(terms) > 200 and terms["the runs"] == ["Diarrhea"]
+    assert all(1 <= len(names) <= 3 for names in terms.values())
