@@ -21,6 +21,7 @@ from app.answer_modes import (
     grounded_choices,
 )
 from app.model import LocalModel, ModelError, timed_stream
+from app.own_thread import on_own_thread
 from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose
 from app.support import SupportChecker, SupportConfig
 from rag.passage import Passage
@@ -168,7 +169,19 @@ class Pipeline:
         mode: str | None = None,
         hits: list[Hit] | None = None,
     ) -> Iterator[Answer]:
-        """Answer snapshots; ``hits`` replaces retrieval (benchmarks build unanswerable cases)."""
+        """Answer snapshots; ``hits`` replaces retrieval (benchmarks build unanswerable cases).
+        Any thread may advance the stream or close it (Gradio does both): the answer itself
+        runs on a thread of its own, so the model lock is always released by its owner."""
+        return on_own_thread(self._answer(question, history, cancel, mode, hits))
+
+    def _answer(
+        self,
+        question: str,
+        history: list[str] | None,
+        cancel: threading.Event | None,
+        mode: str | None,
+        hits: list[Hit] | None,
+    ) -> Iterator[Answer]:
         start = time.perf_counter()
         mode = mode or self.cfg.answer_mode
         ans = Answer(question=question)

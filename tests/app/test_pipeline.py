@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -225,3 +226,15 @@ def test_stop_ends_generation_within_a_few_tokens(pipeline):
     assert ans.done and pieces_after_stop <= 5
     # The model is free again at once: the next question is answered.
     assert pipeline.ask("What is gout?").citations
+
+
+def test_an_answer_closed_from_another_thread_frees_the_model(pipeline):
+    # What Gradio does on Stop: the answer was advanced on a worker thread and is closed on
+    # the event-loop thread; the next question, on yet another thread, must get the model.
+    stream = pipeline.stream("Tell me about asthma", mode="free")
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: [next(stream) for _ in range(3)]).result()
+    stream.close()
+    with ThreadPoolExecutor(1) as pool:
+        ans = pool.submit(pipeline.ask, "What is gout?").result(timeout=120)
+    assert ans.done and ans.citations and not ans.error
