@@ -10,8 +10,8 @@ it?". A :class:`QueryParser` turns a message into :class:`Query`:
   and everyday names from ``rag/data/lay_terms.jsonl``: "low thyroid", "piles", "the runs");
 * ``qtypes``: the MedQuAD question types the message asks about (symptoms, treatment...).
 
-A follow-up that names no condition of its own borrows the conditions of the turns before it,
-instead of being searched together with the whole previous question.
+A follow-up that names no condition of its own (by name or everyday phrase) borrows the conditions
+of the turns before it, instead of being searched together with the whole previous question.
 """
 
 from __future__ import annotations
@@ -195,20 +195,26 @@ class QueryParser:
     def specific(self, foci: list[str]) -> list[str]:
         return [f for f in foci if f not in self.generic]
 
+    def named(self, text: str) -> list[str]:
+        """The specific conditions a text names, by their names or by everyday phrases."""
+        foci = self.specific(self.foci(text))
+        return foci + [n for n in self.lay_names(text) if n not in foci]
+
     def parse(self, message: str, history: list[str] | None = None) -> Query:
         foci = self.foci(message)
+        lay = [n for n in self.lay_names(message) if n not in foci]
         corrected = self.correct(message)
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
-        if history and not self.specific(foci):
+        if history and not self.specific(foci) and not lay:
             # A follow-up: what it is about comes from the conversation. It is searched with the
             # conditions named earlier, and with the previous message as a whole.
             texts = [f"{history[-1]} {message}"]
             for earlier in reversed(history):
-                if borrowed := self.specific(self.foci(earlier)):
+                if borrowed := self.named(earlier):
                     foci = borrowed + foci
                     texts.insert(0, f"{', '.join(borrowed)}: {message}")
                     break
-        if lay := [n for n in self.lay_names(message) if n not in foci]:
+        if lay:
             # Searched by its medical name too: the index's questions and passages use it.
             foci = foci + lay
             texts.append(f"{', '.join(lay)}: {message}")

@@ -65,6 +65,18 @@ def test_lay_names_are_searched_by_their_medical_name():
     assert parser.lay_names("a lowly thyroidal test") == []  # whole words only
 
 
+def test_a_lay_name_is_a_new_subject_and_can_be_followed_up():
+    parser = QueryParser(
+        ["Hypothyroidism", "Diabetes", "Hemorrhoids"],
+        vocabulary=["treated", "causes"],
+        lay_terms={"piles": ["Hemorrhoids"], "low thyroid": ["Hypothyroidism"]},
+    )
+    q = parser.parse("what causes piles?", ["how is diabetes treated?"])
+    assert q.foci == ["hemorrhoids"] and not any("diabetes:" in t for t in q.texts)
+    q = parser.parse("what causes it?", ["how is low thyroid treated?"])
+    assert q.foci == ["hypothyroidism"] and q.texts[0] == "hypothyroidism: what causes it?"
+
+
 def test_shipped_lay_terms_parse():
     from rag.query import read_lay_terms
 
