@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     p.add_argument("--plot", type=Path, help="also write a PNG bar chart here")
+    p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
     try:
         retriever = Retriever(Index.open(args.index))
@@ -158,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         results[name] = evaluate(retriever, queries, args.modes)
     print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.plot:
         plot(results, args.plot)
     return 0

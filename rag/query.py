@@ -16,12 +16,14 @@ of the turns before it, instead of being searched together with the whole previo
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rag.spelling import Speller, SpellingConfig
 
 # Words that mark each MedQuAD question type in everyday questions.
 QTYPE_CUES = {
@@ -118,7 +120,7 @@ class QueryParser:
     def __init__(
         self,
         names: Iterable[str],
-        vocabulary: Iterable[str] = (),
+        vocabulary: Mapping[str, int] | Iterable[str] = (),
         generic: Iterable[str] = (),
         lay_terms: dict[str, list[str]] | None = None,
     ) -> None:
@@ -129,13 +131,13 @@ class QueryParser:
                     self.names.add(key)
         # Names too common to say what a conversation is about ("pain", "blood", "surgery").
         self.generic = {" ".join(words(n)) for n in generic}
-        # Name words by first letter: a correction keeps the first letter ("alzhiemers").
-        self.name_words: dict[str, list[str]] = {}
-        for w in sorted({w for n in self.names for w in n.split() if len(w) >= 5}):
-            self.name_words.setdefault(w[0], []).append(w)
-        self._corrections: dict[str, str] = {}
-        # Words that need no correction: every word of the index, names included.
-        self.known = set(vocabulary) | {w for n in self.names for w in n.split()}
+        # Misspellings are corrected toward the index's words (by count) and the names' words.
+        known = SpellingConfig.min_count  # a plain word list: every word known
+        counts = vocabulary if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, known)
+        self.word_counts = Counter(counts)
+        for w in {w for n in self.names for w in n.split()}:
+            self.word_counts[w] = max(self.word_counts[w], known)
+        self.speller = Speller(self.word_counts)
         # Lay phrases whose condition names the index knows, mapped to those names.
         self.lay: dict[str, list[str]] = {}
         for phrase, targets in (lay_terms or {}).items():
@@ -162,22 +164,8 @@ class QueryParser:
         return list(dict.fromkeys(found))
 
     def correct(self, text: str) -> str:
-        """Misspelled condition words replaced by the closest name word ("alzhiemers")."""
-        return " ".join(
-            self._closest(w) if len(w) >= 5 and w not in self.known else w for w in words(text)
-        )
-
-    def _closest(self, word: str) -> str:
-        if word not in self._corrections:
-            # Long words need a closer match: "farting" is not "floating".
-            cutoff = 0.85 if len(word) >= 7 else 0.8
-            # A similarity of at least the cutoff bounds the length of a match: only those
-            # candidates are compared (difflib over every name word took ~40 ms a word).
-            low, high = len(word) * cutoff / (2 - cutoff), len(word) * (2 - cutoff) / cutoff
-            pool = [w for w in self.name_words.get(word[0], ()) if low <= len(w) <= high]
-            close = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
-            self._corrections[word] = close[0] if close else word
-        return self._corrections[word]
+        """The text's words, lower case, misspellings corrected ("diabetis" -> "diabetes")."""
+        return " ".join(self.speller.correct(w) for w in words(text))
 
     def foci(self, text: str) -> list[str]:
         """Condition names in the text, longest first, none inside another one found."""
@@ -198,12 +186,12 @@ class QueryParser:
     def named(self, text: str) -> list[str]:
         """The specific conditions a text names, by their names or by everyday phrases."""
         foci = self.specific(self.foci(text))
-        return foci + [n for n in self.lay_names(text) if n not in foci]
+        return foci + [n for n in self.lay_names(self.correct(text)) if n not in foci]
 
     def parse(self, message: str, history: list[str] | None = None) -> Query:
         foci = self.foci(message)
-        lay = [n for n in self.lay_names(message) if n not in foci]
         corrected = self.correct(message)
+        lay = [n for n in self.lay_names(corrected) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
         if history and not self.specific(foci) and not lay:
             # A follow-up: what it is about comes from the conversation. It is searched with the

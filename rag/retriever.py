@@ -16,6 +16,7 @@ sources do not cover this").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -279,9 +280,10 @@ def _members(owner: np.ndarray, groups: int) -> list[np.ndarray]:
     return np.split(order, np.searchsorted(owner[order], np.arange(1, groups)))
 
 
-def _corpus_words(passages: list[Passage]) -> set[str]:
-    """Every word of the indexed text, so only unknown words are taken for misspellings."""
-    found: set[str] = set()
+def _corpus_words(passages: list[Passage]) -> Counter[str]:
+    """Every word of the indexed text with its count: only unknown words are taken for
+    misspellings, and a correction prefers the words the sources use most."""
+    found: Counter[str] = Counter()
     for p in passages:
         found.update(re.findall(r"[a-z0-9]+", p.text.lower()))
     return found

@@ -1,0 +1,66 @@
+"""Misspelled words in a message, corrected toward the words of the index.
+
+People type "diabetis symtoms", "blood suger", "osteoperosis". A :class:`Speller` replaces a word
+that is neither in the indexed text nor a common English word with the index word that is the
+fewest edits away (SymSpell: insertions, deletions, substitutions, swaps), and among those the
+most frequent in the index: "diabetis" is diabetes, not diabetic; "suger" is sugar, not surgery
+(two edits) or super (common in English, rare in NIH answers). Common English words are never
+corrected ("couch" stays a couch, not a cough), and the first letter is kept, as typists rarely
+miss it and a changed first letter makes a different word far too often.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+
+from symspellpy import SymSpell, Verbosity
+
+# SymSpell's English word counts (MIT licence): 82,765 words with their frequency on the web.
+ENGLISH = files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+
+
+@dataclass(frozen=True)
+class SpellingConfig:
+    """Chosen on dev by ``python bench/spelling.py``."""
+
+    # index words seen fewer times are neither known nor corrections (a word seen once or
+    # twice in the index may itself be a typo there: "symtoms")
+    min_count: int = 3
+    min_length: int = 5  # shorter words are left alone: one edit makes another word
+    two_edits_from: int = 7  # words this long may be two edits off, shorter ones only one
+    # English words at least this common are never corrected (0: all 82,765 of the list)
+    english_count: int = 0
+
+
+class Speller:
+    def __init__(self, counts: Mapping[str, int], cfg: SpellingConfig | None = None) -> None:
+        self.cfg = cfg = cfg or SpellingConfig()
+        self.known = {w for w, c in counts.items() if c >= cfg.min_count}
+        self.known |= _english(cfg.english_count)
+        self.symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in counts.items():
+            if count >= cfg.min_count and len(word) >= 3:
+                self.symspell.create_dictionary_entry(word, count)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        """The word itself when known or when no close index word starts with its letter."""
+        if len(word) < self.cfg.min_length or word in self.known or not word.isalpha():
+            return word
+        if word not in self._cache:
+            edits = 2 if len(word) >= self.cfg.two_edits_from else 1
+            found = self.symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=edits)
+            same_start = [s.term for s in found if s.term[0] == word[0]]
+            self._cache[word] = same_start[0] if same_start else word
+        return self._cache[word]
+
+
+def _english(min_count: int) -> set[str]:
+    words = set()
+    for line in ENGLISH.read_text(encoding="utf-8").splitlines():
+        word, count = line.split()
+        if int(count) >= min_count:
+            words.add(word)
+    return words
