@@ -72,3 +72,14 @@ def cached(embed):
         return np.stack([known[t] for t in texts])
 
     return run
+
+
+def report(result: dict, path: Path | None) -> None:
+    """Print a benchmark's result as JSON and, with ``path``, write it there too."""
+    import json
+
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")

@@ -16,7 +16,6 @@ embedded by the ONNX Runtime encoder and by sentence-transformers. Prints JSON a
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import report
 from rag.evaluate import CONSUMER_QUERIES, MESSAGES, evaluate, read_queries, read_split
 from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
@@ -179,10 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if retriever.encoder is not None
         else "sentence-transformers",
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(text + "\n")
+    report(result, args.json)
     return 0
 
 

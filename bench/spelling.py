@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import report
 from rag.evaluate import CONSUMER_QUERIES, MESSAGES, evaluate, read_queries, read_split
 from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
@@ -97,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "chosen_config": dataclasses.asdict(candidates[chosen]),
         "reported": reported,
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(text + "\n")
+    report(result, args.json)
     return 0
 
 
