@@ -65,6 +65,11 @@ class PipelineConfig:
     # how source units are ranked for the grounded prompt and extract answers: shared words
     # with the question (lexical) or embedding similarity (cosine)
     unit_scores: str = field(default="lexical", metadata={"choices": ("lexical", "cosine")})
+    # what the grounded prompt shows as the question: the message as typed, or what it asks
+    # (a long message's question sentences with the conditions it names; a follow-up with the
+    # condition it borrows). "asked" chosen on dev: better answers and a shorter prompt
+    # (docs/results/answers_dev_prompt_question.json, ttft_prompt_question_dev.json)
+    prompt_question: str = field(default="asked", metadata={"choices": ("message", "asked")})
     max_question_chars: int = 2000  # longer questions are refused with a message, not cut
     min_passage_chars: int = 200  # free mode: a trimmed passage shorter than this is dropped
     selection: SelectionConfig = field(default_factory=SelectionConfig)
@@ -207,10 +212,12 @@ class Pipeline:
             if not hits or hits[0].cosine < self.cfg.min_cosine:
                 ans.low_relevance = ans.not_answered = True
                 ans.answer = NOT_COVERED + (ENGLISH_ONLY if mostly_non_latin(question) else "")
+            elif mode == "grounded":
+                ans.mode = mode
+                yield from self._grounded(ans, cancel, self._prompt_question(question, history))
             else:
                 ans.mode = mode
-                answer_with = {"grounded": self._grounded, "extract": self._extract}
-                yield from answer_with.get(mode, self._free)(ans, cancel)
+                yield from (self._extract if mode == "extract" else self._free)(ans, cancel)
         except (ModelError, RuntimeError, OSError, ValueError) as exc:
             ans.error = f"{type(exc).__name__}: {exc}"
             ans.answer = FAILED.format(type(exc).__name__)
@@ -235,7 +242,12 @@ class Pipeline:
         self._set_choices(ans, chosen)
         return iter(())
 
-    def _grounded(self, ans: Answer, cancel) -> Iterator[Answer]:
+    def _prompt_question(self, question: str, history: list[str] | None) -> str:
+        if self.cfg.prompt_question == "asked":
+            return self.retriever.parser.parse(question, history).asked or question
+        return question
+
+    def _grounded(self, ans: Answer, cancel, prompt_question: str) -> Iterator[Answer]:
         passages = self._passages(ans)
         pool = all_candidates(passages)
         candidates = select_candidates(
@@ -247,7 +259,7 @@ class Pipeline:
             t = time.perf_counter()
             chosen: list[Candidate] | None = None
             for chosen in grounded_choices(
-                self.model, ans.question, passages, candidates, self.cfg.selection, cancel
+                self.model, prompt_question, passages, candidates, self.cfg.selection, cancel
             ):
                 ans.timings.setdefault("ttft_ms", _ms(t))
                 ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"

@@ -73,6 +73,9 @@ class Query:
     texts: list[str]  # what to search; the first is the message (with borrowed conditions)
     foci: list[str] = field(default_factory=list)  # condition names found (lower case)
     qtypes: set[str] = field(default_factory=set)  # question types asked about
+    # what is asked, in few words, for a model to read: a long message's question sentences
+    # under the conditions it names, a follow-up under the condition it borrows ("" = as typed)
+    asked: str = ""
 
 
 def words(text: str) -> list[str]:
@@ -193,6 +196,7 @@ class QueryParser:
         corrected = self.correct(message)
         lay = [n for n in self.lay_names(corrected) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
+        asked = ""
         if history and not self.specific(foci) and not lay:
             # A follow-up: what it is about comes from the conversation. It is searched with the
             # conditions named earlier, and with the previous message as a whole.
@@ -200,7 +204,8 @@ class QueryParser:
             for earlier in reversed(history):
                 if borrowed := self.named(earlier):
                     foci = borrowed + foci
-                    texts.insert(0, f"{', '.join(borrowed)}: {message}")
+                    asked = f"{', '.join(borrowed)}: {message}"
+                    texts.insert(0, asked)
                     break
         if lay:
             # Searched by its medical name too: the index's questions and passages use it.
@@ -210,8 +215,10 @@ class QueryParser:
         if len(message.split()) > LONG_MESSAGE_WORDS and asks:
             named = ", ".join(self.specific(foci) or foci)
             texts += [f"{named}: {ask}" if named else ask for ask in asks]
+            asked = f"{named}: {' '.join(asks)}" if named else " ".join(asks)
         # The conversation as typed always stays one of the searches: parsing only adds.
         typed = " ".join([*(history or []), message])
         if typed not in texts:
             texts.append(typed)
-        return Query(texts=texts, foci=foci, qtypes=question_types(" ".join(asks) or message))
+        qtypes = question_types(" ".join(asks) or message)
+        return Query(texts=texts, foci=foci, qtypes=qtypes, asked=asked)

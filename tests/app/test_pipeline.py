@@ -238,3 +238,18 @@ def test_an_answer_closed_from_another_thread_frees_the_model(pipeline):
     with ThreadPoolExecutor(1) as pool:
         ans = pool.submit(pipeline.ask, "What is gout?").result(timeout=120)
     assert ans.done and ans.citations and not ans.error
+
+
+def test_a_long_message_can_be_read_by_what_it_asks(retriever, model):
+    message = (
+        "My husband is 58 and woke up at 3am with his big toe hot and swollen. The urgent care "
+        "doctor said it is probably gout and gave him pills. He has never had this before. "
+        "How is it treated?"
+    )
+    typed = Pipeline(retriever, model, PipelineConfig(prompt_question="message"))
+    assert typed._prompt_question(message, []) == message
+    asked = Pipeline(retriever, model)  # the default
+    short = asked._prompt_question(message, [])
+    assert "gout" in short and short.endswith(": How is it treated?")
+    ans = asked.ask(message)
+    assert ans.done and ans.citations and not ans.error

@@ -38,6 +38,8 @@ def test_long_message_is_also_searched_by_its_questions():
     q = PARSER.parse(message)
     assert q.texts[0] == message and "gout: What causes it?" in q.texts
     assert {"causes", "treatment"} <= q.qtypes
+    assert q.asked == "gout: What causes it? And how is it treated?"
+    assert PARSER.parse("What causes gout?").asked == ""  # short: read as typed
 
 
 def test_follow_up_borrows_the_condition_not_the_whole_question():
@@ -46,6 +48,7 @@ def test_follow_up_borrows_the_condition_not_the_whole_question():
     assert q.texts[0] == "chronic diarrhea in children: what causes it? the pain is bad"
     assert q.qtypes == {"causes"} and "chronic diarrhea in children" in q.foci
     assert q.texts[-1].startswith(history[0])  # the conversation as typed is searched too
+    assert q.asked == q.texts[0]
 
 
 def test_lay_names_are_searched_by_their_medical_name():
