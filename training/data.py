@@ -157,7 +157,10 @@ def make_example(
     selection: SelectionConfig,
     no_answer: bool,
     augmentation: str = "",
+    asked: str = "",
 ) -> dict:
+    """One example; ``asked`` is what the app's grounded prompt shows for the question
+    (``Query.asked``: a long message's question sentences), "" for the question itself."""
     if no_answer:
         hits = [p for p in hits if not answers(record, p)]
     passages = hits[: cfg.k]
@@ -168,6 +171,7 @@ def make_example(
         "focus": record.focus,
         "qtype": record.qtype,
         "question": question,
+        "asked": asked or question,  # what the grounded prompt shows, as the app shows it
         "augmentation": augmentation,
         "answer": record.answer,
         "passages": [p.to_dict() for p in passages],
@@ -193,9 +197,9 @@ def example_turns(example: dict, fmt: str) -> tuple[list[dict], str]:
         return [{"role": "user", "content": example["question"]}], example["answer"]
     passages = example_passages(example)
     if fmt == "grounded":
-        messages = build_grounded_messages(
-            example["question"], passages, example_candidates(example)
-        )
+        # Data written before "asked" existed shows the question as typed.
+        shown = example.get("asked") or example["question"]
+        messages = build_grounded_messages(shown, passages, example_candidates(example))
         return messages, example["target"]
     if fmt == "free":
         by_label = {c.label: c for c in example_candidates(example)}
@@ -243,7 +247,8 @@ def build(cfg: DataConfig) -> dict[str, int]:
                 if name == "train":  # no held-out passage reaches training, not even as context
                     passages = [p for p in passages if split_of.get(p.record_id) == "train"]
                 no_answer = rng.random() < cfg.no_answer_fraction
-                ex = make_example(r, question, passages, cfg, selection, no_answer, kind)
+                shown = retriever.parser.parse(question).asked
+                ex = make_example(r, question, passages, cfg, selection, no_answer, kind, shown)
                 f.write(json.dumps(ex, ensure_ascii=False) + "\n")
         tmp.replace(cfg.out / f"{name}.jsonl")
         counts[name] = len(rows)

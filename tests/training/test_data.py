@@ -33,10 +33,19 @@ def test_grounded_example_is_the_app_prompt_and_cites_an_answering_passage(tiny_
     for ex in answered[:20]:
         messages, target = example_turns(ex, "grounded")
         assert messages[0]["content"] == GROUNDED_SYSTEM_PROMPT
-        assert ex["question"] in messages[1]["content"]
+        assert ex["asked"] in messages[1]["content"]  # as the app shows the question
         chosen = parse_choices(target, example_candidates(ex))
         assert chosen and all(c.source in ex["gold_sources"] for c in chosen)
         assert all(c.label in messages[1]["content"] for c in chosen)
+
+
+def test_a_long_question_is_shown_as_the_app_shows_it(tiny_data, retriever):
+    # Augmented questions can be long ("I'm 58 and ... What causes it?"): the grounded prompt
+    # then shows what they ask, exactly as the app's pipeline does.
+    examples = read_split(tiny_data, "train")
+    for ex in examples:
+        assert ex["asked"] == (retriever.parser.parse(ex["question"]).asked or ex["question"])
+    assert any(ex["asked"] != ex["question"] for ex in examples)
 
 
 def test_some_examples_have_no_answering_passage(tiny_data):
