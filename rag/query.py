@@ -126,7 +126,13 @@ class QueryParser:
         vocabulary: Mapping[str, int] | Iterable[str] = (),
         generic: Iterable[str] = (),
         lay_terms: dict[str, list[str]] | None = None,
+        canonical: Mapping[str, str] | None = None,
     ) -> None:
+        # A synonym -> the name its records go by ("piles" -> "hemorrhoids"): messages are
+        # searched under that name too, as the index's questions and passages use it.
+        self.canonical = {
+            " ".join(words(k)): " ".join(words(v)) for k, v in (canonical or {}).items()
+        }
         self.names: set[str] = set()
         for name in names:
             for key in name_variants(name):
@@ -187,9 +193,11 @@ class QueryParser:
         return [f for f in foci if f not in self.generic]
 
     def named(self, text: str) -> list[str]:
-        """The specific conditions a text names, by their names or by everyday phrases."""
+        """The specific conditions a text names, by their names or by everyday phrases, each
+        under the name its records go by."""
         foci = self.specific(self.foci(text))
-        return foci + [n for n in self.lay_names(self.correct(text)) if n not in foci]
+        found = foci + [n for n in self.lay_names(self.correct(text)) if n not in foci]
+        return list(dict.fromkeys(self.canonical.get(n, n) for n in found))
 
     def parse(self, message: str, history: list[str] | None = None) -> Query:
         foci = self.foci(message)
@@ -197,7 +205,8 @@ class QueryParser:
         lay = [n for n in self.lay_names(corrected) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
         asked = ""
-        if history and not self.specific(foci) and not lay:
+        follow_up = bool(history) and not self.specific(foci) and not lay
+        if follow_up:
             # A follow-up: what it is about comes from the conversation. It is searched with the
             # conditions named earlier, and with the previous message as a whole.
             texts = [f"{history[-1]} {message}"]

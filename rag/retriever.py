@@ -99,7 +99,11 @@ class Retriever:
         self._names = [{v for n in (p.focus, *p.synonyms) for v in name_variants(n)} for p in first]
         names = {n for record_names in self._names for n in record_names}
         self.parser = QueryParser(
-            names, _corpus_words(index.passages), self._generic(names), read_lay_terms()
+            names,
+            _corpus_words(index.passages),
+            self._generic(names),
+            read_lay_terms(),
+            _canonical(first),
         )
 
     def _generic(self, names: set[str], share: float = 0.02) -> set[str]:
@@ -278,6 +282,19 @@ def _members(owner: np.ndarray, groups: int) -> list[np.ndarray]:
     """Row numbers of each group, in order: ``owner[i]`` is the group of row ``i``."""
     order = np.argsort(owner, kind="stable")
     return np.split(order, np.searchsorted(owner[order], np.arange(1, groups)))
+
+
+def _canonical(first: list[Passage]) -> dict[str, str]:
+    """Synonyms that name one condition and are no record's own name -> that condition
+    ("piles" -> "Hemorrhoids"; not "alzheimers": Alzheimer's Disease is a record of its own,
+    though a rarer record lists it as a synonym)."""
+    own = {v for p in first for v in name_variants(p.focus)}
+    foci: dict[str, set[str]] = {}
+    for p in first:
+        for synonym in p.synonyms:
+            for v in name_variants(synonym) - own:
+                foci.setdefault(v, set()).add(p.focus.lower())
+    return {v: next(iter(f)) for v, f in foci.items() if len(f) == 1}
 
 
 def _corpus_words(passages: list[Passage]) -> Counter[str]:

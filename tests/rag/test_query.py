@@ -86,3 +86,37 @@ def test_shipped_lay_terms_parse():
     terms = read_lay_terms()
     assert len(terms) > 200 and terms["the runs"] == ["Diarrhea"]
     assert all(1 <= len(names) <= 3 for names in terms.values())
+
+
+def test_a_follow_up_borrows_a_synonym_under_its_records_name():
+    parser = QueryParser(
+        ["Hemorrhoids", "Piles"],
+        vocabulary=["causes", "treated"],
+        canonical={"piles": "Hemorrhoids"},
+    )
+    q = parser.parse("how is it treated?", ["what causes piles?"])
+    assert q.texts[0] == "hemorrhoids: how is it treated?" and q.foci == ["hemorrhoids"]
+
+
+def test_only_unambiguous_synonyms_are_renamed():
+    from rag.passage import Passage
+    from rag.retriever import _canonical
+
+    def record(focus, synonyms):
+        title = f"{focus} — overview"
+        return Passage(
+            "r:0", "r", 0, title, "text", "q", "information", focus, "url", "NIH", synonyms
+        )
+
+    canonical = _canonical(
+        [
+            record("Hemorrhoids", ["Piles"]),
+            record("Alzheimer's Disease", []),
+            record("Late onset familial Alzheimer disease", ["Alzheimer's"]),
+            record("Gout", ["Podagra"]),
+            record("Pseudogout", ["Podagra"]),
+        ]
+    )
+    assert canonical["piles"] == "hemorrhoids"
+    assert "alzheimers" not in canonical  # a record of its own
+    assert "podagra" not in canonical  # two conditions
