@@ -128,8 +128,8 @@ class QueryParser:
         lay_terms: dict[str, list[str]] | None = None,
         canonical: Mapping[str, str] | None = None,
     ) -> None:
-        # A synonym -> the name its records go by ("piles" -> "hemorrhoids"): messages are
-        # searched under that name too, as the index's questions and passages use it.
+        # A synonym -> the name its records go by ("piles" -> "hemorrhoids"): a follow-up
+        # borrows a condition under that name, which the index's questions and passages use.
         self.canonical = {
             " ".join(words(k)): " ".join(words(v)) for k, v in (canonical or {}).items()
         }
