@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +94,19 @@ def name_variants(name: str) -> set[str]:
     return {v.strip() for v in variants if v.strip()}
 
 
+def longest_matches(tokens: list[str], phrases: Container[str], longest: int) -> list[str]:
+    """The phrases found in the tokens, longest first, none inside another one found."""
+    found: list[str] = []
+    covered: set[int] = set()
+    for n in range(min(longest, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n + 1):
+            gram = " ".join(tokens[i : i + n])
+            if gram in phrases and not covered & set(range(i, i + n)):
+                found.append(gram)
+                covered |= set(range(i, i + n))
+    return found
+
+
 def read_lay_terms(path: Path = LAY_TERMS) -> dict[str, list[str]]:
     """Lay phrase (lower case words) -> condition names; empty when the file is missing."""
     if not path.exists():
@@ -153,24 +166,13 @@ class QueryParser:
             known = [k for t in targets if (k := " ".join(words(t))) in self.names]
             if phrase and known and phrase not in self.names:
                 self.lay[phrase] = known
+        self._longest_lay = max((len(p.split()) for p in self.lay), default=0)
 
     def lay_names(self, text: str) -> list[str]:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),
         longest phrase first and none inside another ("high blood sugar", not "high blood")."""
-        tokens = words(text)
-        padded = f" {' '.join(tokens)} "
-        found: list[str] = []
-        covered: set[int] = set()
-        for phrase in sorted(self.lay, key=lambda p: -len(p.split())):
-            if f" {phrase} " not in padded:
-                continue
-            n = len(phrase.split())
-            for i in range(len(tokens) - n + 1):
-                span = set(range(i, i + n))
-                if " ".join(tokens[i : i + n]) == phrase and not span & covered:
-                    covered |= span
-                    found += self.lay[phrase]
-        return list(dict.fromkeys(found))
+        phrases = longest_matches(words(text), self.lay, self._longest_lay)
+        return list(dict.fromkeys(name for phrase in phrases for name in self.lay[phrase]))
 
     def correct(self, text: str) -> str:
         """The text's words, lower case, misspellings corrected ("diabetis" -> "diabetes")."""
@@ -178,16 +180,7 @@ class QueryParser:
 
     def foci(self, text: str) -> list[str]:
         """Condition names in the text, longest first, none inside another one found."""
-        tokens = self.correct(text).split()
-        found: list[str] = []
-        covered: set[int] = set()
-        for n in range(min(MAX_NGRAM, len(tokens)), 0, -1):
-            for i in range(len(tokens) - n + 1):
-                gram = " ".join(tokens[i : i + n])
-                if gram in self.names and not covered & set(range(i, i + n)):
-                    found.append(gram)
-                    covered |= set(range(i, i + n))
-        return found
+        return longest_matches(self.correct(text).split(), self.names, MAX_NGRAM)
 
     def specific(self, foci: list[str]) -> list[str]:
         return [f for f in foci if f not in self.generic]
