@@ -247,12 +247,14 @@ class Pipeline:
             return self.retriever.parser.parse(question, history).asked or question
         return question
 
+    def grounded_candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """The source units a grounded prompt offers for this question."""
+        scores = self.unit_scores(question, all_candidates(passages))
+        return select_candidates(question, passages, self.cfg.selection, scores)
+
     def _grounded(self, ans: Answer, cancel, prompt_question: str) -> Iterator[Answer]:
         passages = self._passages(ans)
-        pool = all_candidates(passages)
-        candidates = select_candidates(
-            ans.question, passages, self.cfg.selection, self.unit_scores(ans.question, pool)
-        )
+        candidates = self.grounded_candidates(ans.question, passages)
         t = time.perf_counter()
         with self.model.lock:
             ans.timings["queue_ms"] = _ms(t)

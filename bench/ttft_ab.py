@@ -28,7 +28,7 @@ from app.pipeline import Pipeline, PipelineConfig
 from bench.common import report
 from rag.evaluate import MESSAGES, read_split
 from rag.index import Index, default_index_dir
-from rag.prompt import build_grounded_messages, select_candidates
+from rag.prompt import build_grounded_messages
 from rag.retriever import Retriever
 
 
@@ -44,7 +44,7 @@ def config(overrides: dict) -> PipelineConfig:
 def prompt_tokens(pipeline: Pipeline, question: str, history: list[str]) -> int:
     hits = pipeline.retriever.search(question, k=pipeline.cfg.k, history=history)
     passages = [h.passage for h in hits]
-    candidates = select_candidates(question, passages, pipeline.cfg.selection)
+    candidates = pipeline.grounded_candidates(question, passages)
     shown = pipeline._prompt_question(question, history)
     messages = build_grounded_messages(shown, passages, candidates)
     return pipeline.model.count_tokens(pipeline.model.render(messages).prompt)
