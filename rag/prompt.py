@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.passage import Passage
-from rag.text import Stems, is_heading, to_markdown
+from rag.text import Stems, is_furniture, is_heading, to_markdown
 
 SYSTEM_PROMPT = (
     "You are MedGround, a careful medical information assistant. Answer the question using "
@@ -70,12 +70,12 @@ class Candidate:
 
 
 def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable unit (headings are not) of the numbered passages."""
+    """Every quotable unit of the numbered passages (not headings, not page furniture)."""
     return [
         Candidate(i, j, unit)
         for i, p in enumerate(passages, 1)
         for j, unit in enumerate(p.units, 1)
-        if not is_heading(unit)
+        if not is_heading(unit) and not is_furniture(unit)
     ]
 
 
@@ -177,7 +177,8 @@ def select_candidates(
     """The units worth offering the model, best first, within the prompt's size.
 
     ``scores`` (one per unit of :func:`all_candidates`) default to :func:`lexical_scores`; the
-    lead of an answer and passages ranked higher by retrieval get a bonus.
+    lead of an answer and passages ranked higher by retrieval get a bonus. A unit two sources
+    share is offered once.
     """
     cfg = cfg or SelectionConfig()
     pool = all_candidates(passages)
@@ -193,15 +194,19 @@ def select_candidates(
         ),
     )
     chosen: list[Candidate] = []
+    texts: set[str] = set()
     used = 0
     per_source: dict[int, int] = {}
     for c, _ in ranked:
+        if (text := " ".join(c.text.lower().split())) in texts:
+            continue
         size = min(len(c.text), cfg.shown_chars)
         if chosen and used + size > cfg.max_chars:
             continue
         if per_source.get(c.source, 0) >= cfg.per_source:
             continue
         chosen.append(c)
+        texts.add(text)
         used += size
         per_source[c.source] = per_source.get(c.source, 0) + 1
     return chosen

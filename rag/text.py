@@ -94,6 +94,25 @@ def is_heading(unit: str) -> bool:
     )
 
 
+# Sentences that thousands of answers share and that answer nothing: GARD's note on its symptom
+# tables (each found verbatim in over 2,000 of MedQuAD's answers) and NIDDK's pointer to its
+# pronunciation guide. Found by counting units shared across records.
+_FURNITURE = re.compile(
+    r"^\W*(you can use the medlineplus medical dictionary|sometimes, no information on frequency"
+    r"|in these cases, the sign or symptom may be rare or common|if the information is available,"
+    r" the table below|for example, a frequency of|because these frequencies are based on"
+    r"|the first number of the fraction|the frequency may also be listed as a fraction"
+    r"|the frequency of a sign or symptom is usually|much of this information comes from orphanet"
+    r"|see the pronunciation guide)",
+    re.IGNORECASE,
+)
+
+
+def is_furniture(unit: str) -> bool:
+    """A template sentence many answers share that says nothing about the question."""
+    return bool(_FURNITURE.match(unit))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of one line of prose."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]

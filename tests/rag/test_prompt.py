@@ -81,3 +81,16 @@ def test_target_format():
     c = Candidate(2, 1, "x")
     assert grounded_target([c, Candidate(2, 3, "y")]) == "[2.1] [2.3]"
     assert grounded_target([]) == "[none]"
+
+
+def test_a_unit_two_sources_share_is_offered_once():
+    same = "Gout is treated with medicines."
+    passages = [passage(1, f"{same} Rest helps."), passage(2, f"{same}  Ice helps too.")]
+    offered = [c.text for c in select_candidates("how is gout treated", passages)]
+    assert offered.count(same) == 1 and "Ice helps too." in offered
+
+
+def test_page_furniture_is_never_offered():
+    furniture = "Much of this information comes from Orphanet, a European rare disease database."
+    units = [c.text for c in all_candidates([passage(1, f"Gout hurts. {furniture}")])]
+    assert units == ["Gout hurts."]

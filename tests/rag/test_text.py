@@ -7,6 +7,7 @@ from collections import Counter
 from rag.text import (
     GlueRepair,
     clean_answer,
+    is_furniture,
     is_heading,
     join_units,
     plain,
@@ -98,3 +99,9 @@ def test_headings_run_into_sentences_get_their_own_line():
         clean_answer(raw) == "Common Treatments\nThe most common treatment is rest. Type A is rare."
     )
     assert is_heading("Common Treatments") and not is_heading("Rest helps.")
+
+
+def test_furniture_is_the_shared_template_not_the_topic():
+    assert is_furniture("You can use the MedlinePlus Medical Dictionary to look up the terms.")
+    assert is_furniture("*See the Pronunciation Guide for tips on how to say the words.")
+    assert not is_furniture("The frequency of gout attacks falls with treatment.")
