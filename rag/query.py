@@ -21,9 +21,10 @@ import re
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from rag.spelling import Speller, SpellingConfig
+from rag.spelling import Speller, SpellingConfig, english_counts
 
 # Words that mark each MedQuAD question type in everyday questions.
 QTYPE_CUES = {
@@ -34,7 +35,7 @@ QTYPE_CUES = {
     "causes": r"\bcause|\bwhy\b|sets? off|trigger|what makes|how do (you|i|people) (get|catch)|"
     r"\breason|come from|how did (he|she|they|i|we) get",
     "treatment": r"\btreat|\bcure|medicine|medication|\bdrugs?\b|therap|surgery|what can (i|be|we) do|"
-    r"relie|manage|get rid|\bpills?\b|remed|what will they give",
+    r"relie|manage|get rid|\bpills?\b|remed|what will they give|what (should|do) (i|we|you) do",
     "prevention": r"prevent|avoid|stop getting|lower (my |the )?risk|reduce (my |the )?risk|"
     r"keep from|protect",
     "exams and tests": r"\btests?\b|testing|diagnos|screen|check for|\bexam|scan|biopsy",
@@ -76,6 +77,11 @@ class Query:
     # what is asked, in few words, for a model to read: a long message's question sentences
     # under the conditions it names, a follow-up under the condition it borrows ("" = as typed)
     asked: str = ""
+
+
+@lru_cache(maxsize=1)
+def _english_total() -> int:
+    return sum(english_counts().values())
 
 
 def words(text: str) -> list[str]:
@@ -146,17 +152,25 @@ class QueryParser:
         self.canonical = {
             " ".join(words(k)): " ".join(words(v)) for k, v in (canonical or {}).items()
         }
-        self.names: set[str] = set()
-        for name in names:
-            for key in name_variants(name):
-                if len(key) >= 4 and key not in _STOP:
-                    self.names.add(key)
-        # Names too common to say what a conversation is about ("pain", "blood", "surgery").
-        self.generic = {" ".join(words(n)) for n in generic}
-        # Misspellings are corrected toward the index's words (by count) and the names' words.
         known = SpellingConfig.min_count  # a plain word list: every word known
         counts = vocabulary if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, known)
         self.word_counts = Counter(counts)
+        self._index_words = max(self.word_counts.total(), 1)
+        self.names: set[str] = set()
+        for name in names:
+            written = " ".join(words(name))
+            for key in name_variants(name):
+                if len(key) < 4 or key in _STOP:
+                    continue
+                # "Best disease" is not named by "best", nor "MONA" by "mona": one everyday
+                # word cut from a longer name, or an acronym, names nothing in a message.
+                cut = key != written or name.isupper()
+                if " " not in key and cut and self.everyday(key):
+                    continue
+                self.names.add(key)
+        # Names too common to say what a conversation is about ("pain", "blood", "surgery").
+        self.generic = {" ".join(words(n)) for n in generic}
+        # Misspellings are corrected toward the index's words (by count) and the names' words.
         for w in {w for n in self.names for w in n.split()}:
             self.word_counts[w] = max(self.word_counts[w], known)
         self.speller = Speller(self.word_counts)
@@ -167,6 +181,14 @@ class QueryParser:
             if phrase and known and phrase not in self.names:
                 self.lay[phrase] = known
         self._longest_lay = max((len(p.split()) for p in self.lay), default=0)
+
+    def everyday(self, word: str) -> bool:
+        """An English word less frequent in the index than on the web: "best", "door", "still"
+        (not "gout", "stroke" or "mono", which the NIH answers use more than the web does)."""
+        web = english_counts()
+        if word not in web or not self.word_counts:
+            return False
+        return self.word_counts[word] / self._index_words < web[word] / _english_total()
 
     def lay_names(self, text: str) -> list[str]:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),

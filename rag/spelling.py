@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 
 from symspellpy import SymSpell, Verbosity
@@ -57,10 +58,15 @@ class Speller:
         return self._cache[word]
 
 
-def _english(min_count: int) -> set[str]:
-    words = set()
+@lru_cache(maxsize=1)
+def english_counts() -> dict[str, int]:
+    """SymSpell's English words with their counts on the web."""
+    counts = {}
     for line in ENGLISH.read_text(encoding="utf-8").splitlines():
         word, count = line.split()
-        if int(count) >= min_count:
-            words.add(word)
-    return words
+        counts[word] = int(count)
+    return counts
+
+
+def _english(min_count: int) -> set[str]:
+    return {w for w, c in english_counts().items() if c >= min_count}

@@ -120,3 +120,19 @@ def test_only_unambiguous_synonyms_are_renamed():
     assert canonical["piles"] == "hemorrhoids"
     assert "alzheimers" not in canonical  # a record of its own
     assert "podagra" not in canonical  # two conditions
+
+
+def test_an_everyday_word_cut_from_a_name_names_nothing():
+    # As in the NIH answers: "still" and "best" are everyday words there, "gout" and "mono"
+    # are used far more than on the web.
+    counts = {"the": 10**6, "disease": 8000, "gout": 600, "mono": 200, "still": 90, "best": 30}
+    parser = QueryParser(
+        ["Best disease", "Still's disease", "Gout", "Shingles", "MONA", "Mono"],
+        vocabulary={**counts, "shingles": 300, "mona": 1},
+    )
+    assert parser.foci("what is the best treatment for gout") == ["gout"]
+    assert parser.foci("is mono contagious") == ["mono"]
+    assert parser.foci("who painted the mona lisa") == []
+    assert parser.foci("what is still's disease") == ["still s disease"]
+    q = parser.parse("is it still contagious?", ["what causes shingles?"])
+    assert q.foci == ["shingles"] and q.asked == "shingles: is it still contagious?"
