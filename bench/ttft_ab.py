@@ -44,7 +44,7 @@ def config(overrides: dict) -> PipelineConfig:
 def prompt_tokens(pipeline: Pipeline, question: str, history: list[str]) -> int:
     hits = pipeline.retriever.search(question, k=pipeline.cfg.k, history=history)
     passages = [h.passage for h in hits]
-    candidates = pipeline.grounded_candidates(question, passages)
+    candidates = pipeline.grounded_candidates(question, hits)
     shown = pipeline._prompt_question(question, history)
     messages = build_grounded_messages(shown, passages, candidates)
     return pipeline.model.count_tokens(pipeline.model.render(messages).prompt)

@@ -25,7 +25,7 @@ from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
 from rag.onnx_encoder import onnx_encoder
 from rag.passage import Passage
-from rag.query import Query, QueryParser, name_variants, read_lay_terms
+from rag.query import Query, QueryParser, name_variants, read_lay_terms, words
 
 MODES = ("fused", "dense", "questions", "bm25")
 
@@ -53,6 +53,7 @@ class Hit:
     passage: Passage
     rank_score: float  # what the mode ranked by (fused score, a cosine or a BM25 score)
     cosine: float  # cosine similarity of the search and the passage, in [-1, 1]
+    named: bool = False  # the message (or the conversation it follows) names the record's focus
 
     def to_dict(self) -> dict:
         """The one serialization of a source, for the page, ``/ask`` and exports."""
@@ -60,6 +61,7 @@ class Hit:
             **self.passage.to_dict(),
             "rank_score": round(self.rank_score, 4),
             "cosine": round(self.cosine, 4),
+            "named": self.named,
         }
 
 
@@ -98,8 +100,15 @@ class Retriever:
         self._qtypes = [p.qtype for p in first]
         self._names = [{v for n in (p.focus, *p.synonyms) for v in name_variants(n)} for p in first]
         names = {n for record_names in self._names for n in record_names}
+        # A record's condition goes by the names all records about it give (only MedlinePlus's
+        # Hemorrhoids record lists "piles"; NIDDK's treatment record is about piles too), and
+        # "Tuberculosis (TB)" is about tuberculosis.
+        pooled: dict[str, set[str]] = {}
+        for p, record_names in zip(first, self._names, strict=True):
+            pooled.setdefault(_condition_key(p.focus), set()).update(record_names)
+        self._focus_names = [pooled[_condition_key(p.focus)] for p in first]
         self.parser = QueryParser(
-            names,
+            {n for p in first for n in (p.focus, *p.synonyms)},
             _corpus_words(index.passages),
             self._generic(names),
             read_lay_terms(),
@@ -202,7 +211,12 @@ class Retriever:
         # A quick index has no passage vectors: its questions say how close the sources are.
         cosine = c["question_cos"] if self.index.quick else c["passage_cos"]
         return [
-            Hit(self.passages[int(c["passage"][i])], float(score[i]), float(cosine[i]))
+            Hit(
+                self.passages[int(c["passage"][i])],
+                float(score[i]),
+                float(cosine[i]),
+                bool(c["named"][i]),
+            )
             for i in order
         ]
 
@@ -247,6 +261,9 @@ class Retriever:
         foci = set(q.foci)
         if foci:
             out["focus"] = np.array([bool(self._names[r] & foci) for r in records], np.float32)
+        # Named by a specific name: "pain" names the Pain records, but says little of the topic.
+        specific = set(self.parser.specific(q.foci))
+        out["named"] = np.array([bool(self._focus_names[r] & specific) for r in records], bool)
         out["qtype"] = np.array([self._qtypes[r] in q.qtypes for r in records], np.float32)
         return out
 
@@ -295,6 +312,11 @@ def _canonical(first: list[Passage]) -> dict[str, str]:
             for v in name_variants(synonym) - own:
                 foci.setdefault(v, set()).add(p.focus.lower())
     return {v: next(iter(f)) for v, f in foci.items() if len(f) == 1}
+
+
+def _condition_key(focus: str) -> str:
+    """One key for the records about one condition, however each source writes its name."""
+    return " ".join(words(re.sub(r"\([^)]*\)", " ", focus)))
 
 
 def _corpus_words(passages: list[Passage]) -> Counter[str]:

@@ -167,9 +167,13 @@ def test_two_generations_never_overlap(pipeline, model, monkeypatch):
     assert len(spans) == 2 and spans[0][1] <= spans[1][0]  # one after the other
 
 
-def test_config_threshold_is_used(retriever, model):
-    strict = Pipeline(retriever, model, PipelineConfig(min_cosine=0.99))
-    assert strict.ask("What is gout?").low_relevance
+def test_the_best_source_about_the_named_condition_has_its_own_threshold(retriever, model):
+    assert retriever.search("What is gout?", k=1)[0].named
+    lenient = PipelineConfig(min_cosine=0.99, min_cosine_named=0.0)
+    assert not Pipeline(retriever, model, lenient).ask("What is gout?").low_relevance
+    assert not Pipeline(retriever, model, lenient).ask("how do I stay healthy?").citations
+    strict = PipelineConfig(min_cosine=0.0, min_cosine_named=0.99)
+    assert Pipeline(retriever, model, strict).ask("What is gout?").low_relevance
 
 
 def test_echoed_passage_titles_are_dropped():

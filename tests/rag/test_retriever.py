@@ -70,6 +70,19 @@ def test_follow_up_keeps_the_condition_and_changes_the_question(retriever):
     assert hits[0].passage.focus == "Gout" and hits[0].passage.qtype == "causes"
 
 
+def test_hits_say_whether_the_message_names_their_condition(retriever):
+    # Only MedlinePlus lists "gouty arthritis" for Gout; SeniorHealth's Gout records are named
+    # by it all the same.
+    hits = retriever.search("how is gouty arthritis treated?", k=5)
+    gout = [h for h in hits if h.passage.focus == "Gout"]
+    assert {h.passage.record_id.split("/")[0] for h in gout} >= {
+        "4_MPlus_Health_Topics_QA",
+        "7_SeniorHealth_QA",
+    }
+    assert all(h.named == (h.passage.focus == "Gout") for h in hits)
+    assert not any(h.named for h in retriever.search("how do I stay healthy as I age?", k=5))
+
+
 def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
     assert (
         search.main(["how do you treat gout", "--index", str(small_index), "--json", "--k", "3"])
