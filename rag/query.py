@@ -21,10 +21,9 @@ import re
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from rag.spelling import Speller, SpellingConfig, english_counts
+from rag.spelling import Speller, SpellingConfig, english_counts, english_total
 
 # Words that mark each MedQuAD question type in everyday questions.
 QTYPE_CUES = {
@@ -77,11 +76,6 @@ class Query:
     # what is asked, in few words, for a model to read: a long message's question sentences
     # under the conditions it names, a follow-up under the condition it borrows ("" = as typed)
     asked: str = ""
-
-
-@lru_cache(maxsize=1)
-def _english_total() -> int:
-    return sum(english_counts().values())
 
 
 def words(text: str) -> list[str]:
@@ -188,7 +182,7 @@ class QueryParser:
         web = english_counts()
         if word not in web or not self.word_counts:
             return False
-        return self.word_counts[word] / self._index_words < web[word] / _english_total()
+        return self.word_counts[word] / self._index_words < web[word] / english_total()
 
     def lay_names(self, text: str) -> list[str]:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),

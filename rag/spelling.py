@@ -68,5 +68,11 @@ def english_counts() -> dict[str, int]:
     return counts
 
 
+@lru_cache(maxsize=1)
+def english_total() -> int:
+    """All of SymSpell's English counts together: a word's share of the web is count / this."""
+    return sum(english_counts().values())
+
+
 def _english(min_count: int) -> set[str]:
     return {w for w, c in english_counts().items() if c >= min_count}
