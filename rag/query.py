@@ -140,6 +140,7 @@ class QueryParser:
         generic: Iterable[str] = (),
         lay_terms: dict[str, list[str]] | None = None,
         canonical: Mapping[str, str] | None = None,
+        own_names: Iterable[str] = (),
     ) -> None:
         # A synonym -> the name its records go by ("piles" -> "hemorrhoids"): a follow-up
         # borrows a condition under that name, which the index's questions and passages use.
@@ -150,11 +151,18 @@ class QueryParser:
         counts = vocabulary if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, known)
         self.word_counts = Counter(counts)
         self._index_words = max(self.word_counts.total(), 1)
+        # Three-letter names match only as a record's own name that is no everyday word ("flu",
+        # "HPV", "ALS"; not "gas"): as synonyms they are mostly abbreviations ("arm", "men").
+        short = {
+            key
+            for n in own_names
+            if len(key := " ".join(words(n))) == 3 and not self.everyday(key)
+        }
         self.names: set[str] = set()
         for name in names:
             written = " ".join(words(name))
             for key in name_variants(name):
-                if len(key) < 4 or key in _STOP:
+                if (len(key) < 4 and key not in short) or key in _STOP:
                     continue
                 # "Best disease" is not named by "best", nor "MONA" by "mona": one everyday
                 # word cut from a longer name, or an acronym, names nothing in a message.
@@ -172,7 +180,7 @@ class QueryParser:
         self.lay: dict[str, list[str]] = {}
         for phrase, targets in (lay_terms or {}).items():
             known = [k for t in targets if (k := " ".join(words(t))) in self.names]
-            if phrase and known and phrase not in self.names:
+            if phrase and known:
                 self.lay[phrase] = known
         self._longest_lay = max((len(p.split()) for p in self.lay), default=0)
 
@@ -183,6 +191,12 @@ class QueryParser:
         if word not in web or not self.word_counts:
             return False
         return self.word_counts[word] / self._index_words < web[word] / english_total()
+
+    def _renamed(self, synonym: str) -> bool:
+        """Whether a synonym surely means its condition: a phrase ("the clap"), or one word
+        of five letters or more that is no everyday word ("dropsy"; not "speed" or "crack",
+        street names of drugs, nor an abbreviation such as "mona")."""
+        return " " in synonym or (len(synonym) >= 5 and not self.everyday(synonym))
 
     def lay_names(self, text: str) -> list[str]:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),
@@ -211,7 +225,13 @@ class QueryParser:
     def parse(self, message: str, history: list[str] | None = None) -> Query:
         foci = self.foci(message)
         corrected = self.correct(message)
-        lay = [n for n in self.lay_names(corrected) if n not in foci]
+        # Conditions named only by synonyms ("the clap", "dropsy") or everyday phrases ("low
+        # thyroid") are searched under the names their records go by too. A message that also
+        # uses a record's own name is not: its synonyms are more often other words ("stool").
+        specific = self.specific(foci)
+        by_synonym = all(f in self.canonical for f in specific)
+        renamed = [self.canonical[f] for f in specific if self._renamed(f)] if by_synonym else []
+        lay = [n for n in dict.fromkeys(renamed + self.lay_names(corrected)) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
         asked = ""
         follow_up = bool(history) and not self.specific(foci) and not lay

@@ -113,6 +113,7 @@ class Retriever:
             self._generic(names),
             read_lay_terms(),
             _canonical(first),
+            own_names={p.focus for p in first},
         )
 
     def _generic(self, names: set[str], share: float = 0.02) -> set[str]:
@@ -314,9 +315,17 @@ def _canonical(first: list[Passage]) -> dict[str, str]:
     return {v: next(iter(f)) for v, f in foci.items() if len(f) == 1}
 
 
+# NIDDK titles some pages by what they tell of a condition: "What I need to know about Diarrhea".
+_ABOUT = re.compile(
+    r"^(what i need to know about|causes of|overview of|diagnosis of|treatment methods for|"
+    r"am i at risk for|i can lower my risk for) "
+)
+
+
 def _condition_key(focus: str) -> str:
-    """One key for the records about one condition, however each source writes its name."""
-    return " ".join(words(re.sub(r"\([^)]*\)", " ", focus)))
+    """One key for the records about one condition, however each source writes its name
+    ("Tuberculosis (TB)", "What I need to know about Tuberculosis": "tuberculosis")."""
+    return _ABOUT.sub("", " ".join(words(re.sub(r"\([^)]*\)", " ", focus))))
 
 
 def _corpus_words(passages: list[Passage]) -> Counter[str]:

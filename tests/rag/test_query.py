@@ -98,6 +98,20 @@ def test_a_follow_up_borrows_a_synonym_under_its_records_name():
     assert q.texts[0] == "hemorrhoids: how is it treated?" and q.foci == ["hemorrhoids"]
 
 
+def test_a_condition_named_only_by_a_synonym_is_searched_under_its_records_name():
+    parser = QueryParser(
+        ["Gonorrhea", "The clap", "Stool", "Hirschsprung Disease"],
+        vocabulary=["surgery"],
+        canonical={"the clap": "Gonorrhea", "stool": "Bowel Movement"},
+    )
+    q = parser.parse("what is the clap")
+    assert q.texts == ["what is the clap", "gonorrhea: what is the clap"]
+    assert q.foci == ["the clap", "gonorrhea"]
+    # With a record's own name in the message, its other words stay words.
+    q = parser.parse("no stool for two days, is it hirschsprung disease?")
+    assert not any("bowel movement" in t for t in q.texts)
+
+
 def test_only_unambiguous_synonyms_are_renamed():
     from rag.passage import Passage
     from rag.retriever import _canonical
@@ -136,3 +150,29 @@ def test_an_everyday_word_cut_from_a_name_names_nothing():
     assert parser.foci("what is still's disease") == ["still s disease"]
     q = parser.parse("is it still contagious?", ["what causes shingles?"])
     assert q.foci == ["shingles"] and q.asked == "shingles: is it still contagious?"
+
+
+def test_three_letter_names_match_only_as_a_records_own_name():
+    # As in the NIH answers: "flu" is used far more than on the web, "gas" is not.
+    counts = {"the": 10**6, "last": 500, "flu": 400, "gas": 1, "arm": 100}
+    parser = QueryParser(
+        ["Flu", "Influenza", "Gas", "Arm", "Arthrogryposis multiplex"],
+        vocabulary=counts,
+        own_names=["Flu", "Gas", "Arthrogryposis multiplex"],
+    )
+    assert parser.foci("how long does the flu last") == ["flu"]
+    assert parser.foci("my arm hurts") == []  # "ARM" as a synonym only
+    assert parser.foci("gas prices are up") == []  # an everyday word
+
+
+def test_shipped_lay_terms_name_common_abbreviations():
+    from rag.query import read_lay_terms
+
+    parser = QueryParser(
+        ["HIV/AIDS", "Multiple Sclerosis", "Urinary Tract Infections"],
+        vocabulary=["signs", "early"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("what are the early signs of ms") == ["multiple sclerosis"]
+    assert parser.named("can a uti go away on its own") == ["urinary tract infections"]
+    assert parser.named("how is hiv spread") == ["hiv aids"]

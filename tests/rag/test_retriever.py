@@ -83,6 +83,15 @@ def test_hits_say_whether_the_message_names_their_condition(retriever):
     assert not any(h.named for h in retriever.search("how do I stay healthy as I age?", k=5))
 
 
+def test_one_condition_key_however_a_source_titles_it():
+    from rag.retriever import _condition_key
+
+    assert _condition_key("What I need to know about Diarrhea") == "diarrhea"
+    assert _condition_key("Tuberculosis (TB)") == "tuberculosis"
+    assert _condition_key("Causes of Diabetes") == "diabetes"
+    assert _condition_key("Diabetes Insipidus") == "diabetes insipidus"
+
+
 def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
     assert (
         search.main(["how do you treat gout", "--index", str(small_index), "--json", "--k", "3"])
