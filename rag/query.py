@@ -154,9 +154,7 @@ class QueryParser:
         # Three-letter names match only as a record's own name that is no everyday word ("flu",
         # "HPV", "ALS"; not "gas"): as synonyms they are mostly abbreviations ("arm", "men").
         short = {
-            key
-            for n in own_names
-            if len(key := " ".join(words(n))) == 3 and not self.everyday(key)
+            key for n in own_names if len(key := " ".join(words(n))) == 3 and not self.everyday(key)
         }
         self.names: set[str] = set()
         for name in names:
