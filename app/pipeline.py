@@ -263,7 +263,8 @@ class Pipeline:
         """The source units a grounded prompt offers for this question."""
         passages = [h.passage for h in hits]
         scores = self.unit_scores(question, all_candidates(passages))
-        return select_candidates(question, passages, self.cfg.selection, scores)
+        named = [h.named for h in hits]
+        return select_candidates(question, passages, self.cfg.selection, scores, named)
 
     def _grounded(self, ans: Answer, cancel, prompt_question: str) -> Iterator[Answer]:
         passages = self._passages(ans)

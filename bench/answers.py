@@ -180,7 +180,11 @@ def main() -> None:
         default="q8_0",
         help="comma-separated --merge values to run each adapter model with (none, q4_0...)",
     )
-    p.add_argument("--config", type=Path, help="JSON of PipelineConfig fields to override")
+    p.add_argument(
+        "--config",
+        help="PipelineConfig fields to override: JSON, or a JSON file "
+        """('{"selection": {"off_focus_penalty": 0}}')""",
+    )
     p.add_argument("--out", type=Path, help="write per-answer rows (JSONL) here")
     p.add_argument("--doc", type=Path, help="write a side-by-side Markdown page here")
     args = p.parse_args()
@@ -190,7 +194,10 @@ def main() -> None:
     rows = read_split(args.queries, args.split)
     if args.limit:
         rows = rows[: args.limit]
-    overrides = json.loads(args.config.read_text()) if args.config else {}
+    overrides = {}
+    if args.config:
+        text = args.config.strip()
+        overrides = json.loads(text if text.startswith("{") else Path(text).read_text())
     cfg = PipelineConfig(**{k: v for k, v in overrides.items() if not isinstance(v, dict)})
     for name, values in overrides.items():
         if isinstance(values, dict):

@@ -94,3 +94,19 @@ def test_page_furniture_is_never_offered():
     furniture = "Much of this information comes from Orphanet, a European rare disease database."
     units = [c.text for c in all_candidates([passage(1, f"Gout hurts. {furniture}")])]
     assert units == ["Gout hurts."]
+
+
+def test_units_about_another_condition_lose_the_off_focus_penalty():
+    passages = [
+        passage(1, "Endometrial cancer can make it hard to get pregnant.", "Endometrial Cancer"),
+        passage(2, "Endometriosis is tissue growing outside the uterus.", "Endometriosis"),
+    ]
+    question = "can you get pregnant with endometriosis"
+    cfg = SelectionConfig(max_chars=60, off_focus_penalty=1.0)
+
+    def first(named, cfg=cfg):
+        return select_candidates(question, passages, cfg, [0.9, 0.5], named)[0].source
+
+    assert first([False, True]) == 2
+    assert first([False, True], SelectionConfig(max_chars=60, off_focus_penalty=0)) == 1
+    assert first([False, False]) == 1  # no passage is about the named condition
