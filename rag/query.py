@@ -64,6 +64,7 @@ _STOP = frozenset(
 # Everyday phrases -> condition names, written from general knowledge by someone who had not seen
 # the evaluation sets; a phrase is used only for names the index knows.
 LAY_TERMS = Path(__file__).resolve().parent / "data" / "lay_terms.jsonl"
+_PLURAL = re.compile(r"[a-z]{3}[^su]s$")  # "stones", "infections"; not "illness" or "lupus"
 LONG_MESSAGE_WORDS = 25  # longer messages are searched by their question sentences too
 MAX_NGRAM = 8  # longest condition name matched, in words
 
@@ -91,6 +92,10 @@ def name_variants(name: str) -> set[str]:
         for tail in (" disease", " syndrome", " disorder", " disorders"):
             if v.endswith(tail) and len(v.split()) > 1:
                 variants.add(v.removesuffix(tail).removesuffix(" s"))
+    # People write one of a plural name: "a kidney stone", "a urinary tract infection".
+    for v in list(variants):
+        if _PLURAL.search(v):
+            variants.add(v[:-1])
     return {v.strip() for v in variants if v.strip()}
 
 

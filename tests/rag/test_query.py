@@ -13,6 +13,8 @@ PARSER = QueryParser(
 
 def test_condition_names_and_their_short_forms():
     assert "alzheimers" in name_variants("Alzheimer's Disease")
+    assert "kidney stone" in name_variants("Kidney Stones")  # one of a plural name
+    assert name_variants("Lupus") == {"lupus"} and name_variants("Illness") == {"illness"}
     assert PARSER.foci("my mom may have alzheimers, what now?") == ["alzheimers"]
 
 
