@@ -237,7 +237,7 @@ class QueryParser:
         lay = [n for n in dict.fromkeys(renamed + self.lay_names(corrected)) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
         asked = ""
-        follow_up = bool(history) and not self.specific(foci) and not lay
+        follow_up = bool(history) and not specific and not lay
         if follow_up:
             # A follow-up: what it is about comes from the conversation. It is searched with the
             # conditions named earlier, and with the previous message as a whole.
