@@ -234,10 +234,10 @@ class QueryParser:
         specific = self.specific(foci)
         by_synonym = all(f in self.canonical for f in specific)
         renamed = [self.canonical[f] for f in specific if self._renamed(f)] if by_synonym else []
-        lay = [n for n in dict.fromkeys(renamed + self.lay_names(corrected)) if n not in foci]
+        medical = [n for n in dict.fromkeys(renamed + self.lay_names(corrected)) if n not in foci]
         texts = [message if corrected == " ".join(words(message)) else f"{message} ({corrected})"]
         asked = ""
-        follow_up = bool(history) and not specific and not lay
+        follow_up = bool(history) and not specific and not medical
         if follow_up:
             # A follow-up: what it is about comes from the conversation. It is searched with the
             # conditions named earlier, and with the previous message as a whole.
@@ -248,10 +248,10 @@ class QueryParser:
                     asked = f"{', '.join(borrowed)}: {message}"
                     texts.insert(0, asked)
                     break
-        if lay:
+        if medical:
             # Searched by its medical name too: the index's questions and passages use it.
-            foci = foci + lay
-            texts.append(f"{', '.join(lay)}: {message}")
+            foci = foci + medical
+            texts.append(f"{', '.join(medical)}: {message}")
         asks = question_sentences(message)
         if len(message.split()) > LONG_MESSAGE_WORDS and asks:
             named = ", ".join(self.specific(foci) or foci)
