@@ -168,6 +168,18 @@ class BM25:
         indptr = self.bm25.scores["indptr"]
         return float(indptr[token + 1] - indptr[token]) / self.bm25.scores["num_docs"]
 
+    def documents_with(self, stems: set[str]) -> np.ndarray:
+        """Ids of the passages that contain every one of these stems (none for an unknown one)."""
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        found: np.ndarray | None = None
+        for stem in stems:
+            token = self.bm25.vocab_dict.get(stem)
+            if token is None:
+                return np.zeros(0, np.int64)
+            docs = indices[indptr[token] : indptr[token + 1]]
+            found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+        return found if found is not None else np.zeros(0, np.int64)
+
     def search(self, queries: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores) of the n best documents per query; unknown words score zero."""
         ids = self.tokenizer.tokenize(

@@ -93,10 +93,13 @@ def name_variants(name: str) -> set[str]:
             if v.endswith(tail) and len(v.split()) > 1:
                 variants.add(v.removesuffix(tail).removesuffix(" s"))
     # People write one of a plural name: "a kidney stone", "a urinary tract infection".
-    for v in list(variants):
-        if _PLURAL.search(v):
-            variants.add(v[:-1])
+    variants |= {singular(v) for v in variants}
     return {v.strip() for v in variants if v.strip()}
+
+
+def singular(phrase: str) -> str:
+    """The phrase with a plural last word made singular ("kidney stones" -> "kidney stone")."""
+    return phrase[:-1] if _PLURAL.search(phrase) else phrase
 
 
 def longest_matches(tokens: list[str], phrases: Container[str], longest: int) -> list[str]:

@@ -25,7 +25,8 @@ from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
 from rag.onnx_encoder import onnx_encoder
 from rag.passage import Passage
-from rag.query import Query, QueryParser, name_variants, read_lay_terms, words
+from rag.query import Query, QueryParser, name_variants, read_lay_terms, singular, words
+from rag.text import STOPWORDS
 
 MODES = ("fused", "dense", "questions", "bm25")
 
@@ -119,21 +120,43 @@ class Retriever:
     def _generic(self, names: set[str], share: float = 0.02) -> set[str]:
         """Condition names whose every word is in more than ``share`` of the passages of *other*
         conditions ("pain", "blood"): a name mentioned mostly in its own records stays specific,
-        however large a part of a small index those records are."""
+        however large a part of a small index those records are. A name of two content words
+        or more ("ear infection", "heart attack", "type 2 diabetes") stays specific when the
+        phrase itself is that rare, however common its words are."""
         from rag.text import Stems
 
         stems = Stems()
-        df = self.index.bm25.document_frequency
+        bm25 = self.index.bm25
         total = max(len(self.index.passages), 1)
-        own: dict[str, int] = {}
+        in_own: dict[str, int] = {}
         for record, record_names in enumerate(self._names):
             for n in record_names:
-                own[n] = own.get(n, 0) + len(self._record_passages[record])
-        return {
+                in_own[n] = in_own.get(n, 0) + len(self._record_passages[record])
+
+        def elsewhere(share_of_all: float, name: str) -> float:
+            return share_of_all - in_own.get(name, 0) / total
+
+        generic = {
             n
             for n in names
-            if min((df(s) for s in stems(n)), default=1.0) - own.get(n, 0) / total > share
+            if elsewhere(min((bm25.document_frequency(s) for s in stems(n)), default=1.0), n)
+            > share
         }
+        plain: dict[int, str] = {}  # passage -> its words, spaced, as names are written
+
+        def text(i: int) -> str:
+            if i not in plain:
+                plain[i] = f" {' '.join(words(self.index.passages[i].text))} "
+            return plain[i]
+
+        for n in list(generic):
+            content = [w for w in n.split() if len(w) >= 3 and w.isalpha() and w not in _NOT_NAMES]
+            if len(content) < 2:
+                continue  # "back", "3 m syndrome", "another syndrome"
+            uses = sum(f" {n} " in text(i) for i in bm25.documents_with(stems(n)))
+            if elsewhere(uses / total, n) <= share:
+                generic.discard(n)
+        return generic
 
     @property
     def passages(self) -> list[Passage]:
@@ -317,15 +340,20 @@ def _canonical(first: list[Passage]) -> dict[str, str]:
 
 # NIDDK titles some pages by what they tell of a condition: "What I need to know about Diarrhea".
 _ABOUT = re.compile(
-    r"^(what i need to know about|causes of|overview of|diagnosis of|treatment methods for|"
-    r"am i at risk for|i can lower my risk for) "
+    r"^((what i need to know about|causes of|overview of|diagnosis of|treatment methods for|"
+    r"am i at risk for|i can lower my risk for) |parasites (lice )?)"
 )
+# Words that do not make a name of their own words specific ("another syndrome").
+_NOT_NAMES = STOPWORDS | {"another", "syndrome", "deficiency"}
+_WHO = re.compile(r" in (adults|children|children and teens|men|males|women|newborns)$")
 
 
 def _condition_key(focus: str) -> str:
     """One key for the records about one condition, however each source writes its name
-    ("Tuberculosis (TB)", "What I need to know about Tuberculosis": "tuberculosis")."""
-    return _ABOUT.sub("", " ".join(words(re.sub(r"\([^)]*\)", " ", focus))))
+    ("Tuberculosis (TB)", "What I need to know about Tuberculosis": "tuberculosis"; "Kidney
+    Stones in Adults", "Parasites - Lice - Head Lice", "Urinary Tract Infection")."""
+    key = _ABOUT.sub("", " ".join(words(re.sub(r"\([^)]*\)", " ", focus))))
+    return singular(_WHO.sub("", key))
 
 
 def _corpus_words(passages: list[Passage]) -> Counter[str]:

@@ -178,3 +178,17 @@ def test_shipped_lay_terms_name_common_abbreviations():
     assert parser.named("what are the early signs of ms") == ["multiple sclerosis"]
     assert parser.named("can a uti go away on its own") == ["urinary tract infections"]
     assert parser.named("how is hiv spread") == ["hiv aids"]
+
+
+def test_shipped_lay_terms_name_what_people_see_and_feel():
+    from rag.query import read_lay_terms
+
+    parser = QueryParser(
+        ["Mammography", "Jaundice", "Hypothyroidism", "Muscle Cramps"],
+        vocabulary=["when", "should", "baby", "night"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("when should i get a mammogram") == ["mammography"]
+    assert parser.named("my baby has yellow skin") == ["jaundice"]
+    assert parser.named("my thyroid is underactive, what should i eat") == ["hypothyroidism"]
+    assert parser.named("why do my legs cramp at night") == ["muscle cramps"]
