@@ -343,8 +343,10 @@ _ABOUT = re.compile(
     r"^((what i need to know about|causes of|overview of|diagnosis of|treatment methods for|"
     r"am i at risk for|i can lower my risk for) |parasites (lice )?)"
 )
-# Words that do not make a name of their own words specific ("another syndrome").
-_NOT_NAMES = STOPWORDS | {"another", "syndrome", "deficiency"}
+# Words that do not make a name of their own words specific: "another syndrome"; "side
+# effects", which any drug question says ("side effects of metformin" is not about Drug
+# Reactions, and MedQuAD has no metformin: "not in my sources" is the honest answer).
+_NOT_NAMES = STOPWORDS | {"another", "syndrome", "deficiency", "side"}
 _WHO = re.compile(r" in (adults|children|children and teens|men|males|women|newborns)$")
 
 
