@@ -6,7 +6,10 @@ fewest edits away (SymSpell: insertions, deletions, substitutions, swaps), and a
 most frequent in the index: "diabetis" is diabetes, not diabetic; "suger" is sugar, not surgery
 (two edits) or super (common in English, rare in NIH answers). Common English words are never
 corrected ("couch" stays a couch, not a cough), and the first letter is kept, as typists rarely
-miss it and a changed first letter makes a different word far too often.
+miss it and a changed first letter makes a different word far too often. Nor is a word changed
+into the same word with or without a plural "s" ("neighbor", "rheumatologist": the search stems
+both alike), or a "-y" word's "-ier", "-iest", "-iness" or "-ily" form ("clumsier" stays, not
+"cluster"), or what is left of a contraction ("couldn" of "couldn't" is not "could").
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from symspellpy import SymSpell, Verbosity
 
 # SymSpell's English word counts (MIT licence): 82,765 words with their frequency on the web.
 ENGLISH = files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+# "couldn't" is read as "couldn" and "t"; SymSpell's list has no such halves.
+CONTRACTED = frozenset(
+    "aren couldn didn doesn hadn hasn haven isn mightn mustn needn shouldn wasn weren wouldn".split()
+)
+_Y_FORMS = ("iness", "iest", "ier", "ily")  # "clumsier" -> "clumsy"
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class Speller:
     def __init__(self, counts: Mapping[str, int], cfg: SpellingConfig | None = None) -> None:
         self.cfg = cfg = cfg or SpellingConfig()
         self.known = {w for w, c in counts.items() if c >= cfg.min_count}
-        self.known |= _english(cfg.english_count)
+        self.known |= _english(cfg.english_count) | CONTRACTED
         self.symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word, count in counts.items():
             if count >= cfg.min_count and len(word) >= 3:
@@ -54,8 +62,18 @@ class Speller:
             edits = 2 if len(word) >= self.cfg.two_edits_from else 1
             found = self.symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=edits)
             same_start = [s.term for s in found if s.term[0] == word[0]]
-            self._cache[word] = same_start[0] if same_start else word
+            best = same_start[0] if same_start else word
+            self._cache[word] = word if self._same_word(word, best) else best
         return self._cache[word]
+
+    def _same_word(self, word: str, correction: str) -> bool:
+        """A correction that only adds or drops a plural, or a "-y" word's own form."""
+        if correction in (word + "s", word + "es") or word in (correction + "s", correction + "es"):
+            return True
+        english = english_counts()
+        return any(
+            word.endswith(tail) and word.removesuffix(tail) + "y" in english for tail in _Y_FORMS
+        )
 
 
 @lru_cache(maxsize=1)

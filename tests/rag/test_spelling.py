@@ -34,6 +34,14 @@ def test_known_short_and_far_words_are_left_alone():
     assert speller.correct("xylophonist") == "xylophonist"  # nothing close
 
 
+def test_real_words_the_index_lacks_are_not_turned_into_others():
+    speller = Speller({**COUNTS, "could": 200, "neighbors": 10, "cluster": 30})
+    assert speller.correct("couldn") == "couldn"  # of "couldn't", not "could"
+    assert speller.correct("neighbor") == "neighbor"  # the plural is the same word
+    assert speller.correct("clumsier") == "clumsier"  # clumsy's, not cluster
+    assert speller.correct("diabetis") == "diabetes"  # a misspelling still is corrected
+
+
 def test_a_misspelled_lay_phrase_is_still_found():
     parser = QueryParser(
         ["Hypoglycemia"], vocabulary=COUNTS, lay_terms={"low blood sugar": ["Hypoglycemia"]}
