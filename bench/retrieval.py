@@ -9,8 +9,11 @@ searches of those messages end to end. The chosen ``efSearch`` is the smallest w
 and MRR stay within ``--tolerance`` of exact search and whose candidates hold at least
 ``--min-recall`` of exact search's. With it: each stage of a search (parsing, embedding, both
 FAISS searches, BM25, fusion), searches of the short consumer questions, and one message
-embedded by the ONNX Runtime encoder and by sentence-transformers. Prints JSON and writes it to
-``--json``.
+embedded by the ONNX Runtime encoder and by sentence-transformers. The int8 query encoder
+(``RetrievalConfig.query_int8``) is scored on dev beside the fp32 one and kept only within
+``--int8-tolerance`` of its hit@1 and MRR; whole searches with each are timed turn about, one
+message each in turn, so that a change of machine speed falls on both. Prints JSON and writes
+it to ``--json``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import report
 from rag.evaluate import CONSUMER_QUERIES, MESSAGES, evaluate, read_queries, read_split
 from rag.index import Index, default_index_dir
+from rag.onnx_encoder import onnx_encoder
 from rag.retriever import Retriever
 
 
@@ -45,6 +49,21 @@ def time_searches(retriever: Retriever, messages: list[str]) -> dict[str, float]
         retriever.search(message, k=5)
         times.append((time.perf_counter() - start) * 1000)
     return percentiles(times)
+
+
+def time_searches_turn_about(retriever: Retriever, encoders: dict, messages: list[str]) -> dict:
+    """p50/p95 search milliseconds per query encoder, the encoders taking turns per message."""
+    times: dict[str, list[float]] = {name: [] for name in encoders}
+    for encoder in encoders.values():  # warm-up
+        retriever.encoder = encoder
+        retriever.search(messages[0])
+    for message in messages:
+        for name, encoder in encoders.items():
+            retriever.encoder = encoder
+            start = time.perf_counter()
+            retriever.search(message, k=5)
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: percentiles(values) for name, values in times.items()}
 
 
 def time_embedding(embed, messages: list[str]) -> dict[str, float]:
@@ -121,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ef", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     p.add_argument("--tolerance", type=float, default=0.002, help="dev loss allowed vs exact")
     p.add_argument("--min-recall", type=float, default=0.95, help="of exact search's candidates")
+    p.add_argument(
+        "--int8-tolerance", type=float, default=0.01, help="dev loss allowed for int8 queries"
+    )
     p.add_argument("--json", type=Path, default=Path("docs/results/retrieval_speed.json"))
     args = p.parse_args(argv)
 
@@ -159,10 +181,36 @@ def main(argv: list[str] | None = None) -> int:
         and settings[f"hnsw_ef{ef}"]["candidate_recall"] >= args.min_recall
     )
     set_search(index, chosen, hnsw, tuple(exact))
+    query_encoders = {
+        "onnx_fp32": onnx_encoder(retriever.model),
+        "onnx_int8": onnx_encoder(retriever.model, int8=True),
+    }
+    query_int8 = None
+    if all(query_encoders.values()):
+        for name, encoder in query_encoders.items():
+            retriever.encoder = encoder
+            quality = evaluate(retriever, dev, modes=("fused",))["fused"]
+            query_int8 = query_int8 or {}
+            query_int8[name] = {
+                "dev_hit@1": quality["hit@1"],
+                "dev_hit@5": quality["hit@5"],
+                "dev_mrr@10": quality["mrr@10"],
+            }
+        fp32, int8 = query_int8["onnx_fp32"], query_int8["onnx_int8"]
+        query_int8["int8_chosen"] = (
+            fp32["dev_hit@1"] - int8["dev_hit@1"] <= args.int8_tolerance
+            and fp32["dev_mrr@10"] - int8["dev_mrr@10"] <= args.int8_tolerance
+        )
+        query_int8["search_ms_dev_messages_turn_about"] = time_searches_turn_about(
+            retriever, query_encoders, dev_messages
+        )
+        chosen_encoder = "onnx_int8" if query_int8["int8_chosen"] else "onnx_fp32"
+        retriever.encoder = query_encoders[chosen_encoder]
     consumer = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
     encoders = {"sentence-transformers": lambda texts: retriever.model.encode(texts)}
-    if retriever.encoder is not None:
-        encoders["onnx"] = retriever.encoder.encode
+    for name, encoder in query_encoders.items():
+        if encoder is not None:
+            encoders[name] = encoder.encode
     result = {
         "index": str(args.index),
         "passages": len(index.passages),
@@ -175,9 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         "embed_one_message_ms": {
             name: time_embedding(embed, dev_messages) for name, embed in encoders.items()
         },
-        "query_encoder_in_use": "onnx"
-        if retriever.encoder is not None
-        else "sentence-transformers",
+        "query_int8": query_int8,
+        "query_encoder_shipped": (
+            ("onnx_int8" if retriever.config.query_int8 else "onnx_fp32")
+            if retriever.config.onnx
+            else "sentence-transformers"
+        ),
     }
     report(result, args.json)
     return 0

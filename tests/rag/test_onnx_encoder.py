@@ -44,6 +44,29 @@ def test_exported_once_then_reused(cache):
     assert exported[0].stat().st_mtime_ns == stamp
 
 
+def test_int8_query_vectors_stay_close_and_are_cached(cache):
+    model = load_embedder()
+    encoder = onnx_encoder(model, int8=True)
+    assert encoder is not None
+    quantized = list(cache.glob("embedder-*-int8.onnx"))
+    assert len(quantized) == 1 and not list(cache.glob("*.part"))
+    expected = model.encode(TEXTS, normalize_embeddings=True)
+    cosines = (encoder.encode(TEXTS) * expected).sum(axis=1)
+    assert cosines.min() > 0.97
+    # int8, not the fp32 graph again: the vectors move, a little.
+    assert cosines.max() < 0.9999
+    # The question still finds its own text first among the others.
+    assert (encoder.encode(TEXTS[:1]) @ expected.T).argmax() == 0
+    # A text's vector does not depend on the texts embedded with it (texts this alike in length
+    # would share a batch, and with it the int8 activation scale).
+    alike = ["what causes gout in the big toe?", "how is asthma treated in young children?"]
+    alone = np.stack([encoder.encode([t])[0] for t in alike])
+    assert np.array_equal(encoder.encode(alike), alone)
+    stamp = quantized[0].stat().st_mtime_ns
+    onnx_encoder(model, int8=True)
+    assert quantized[0].stat().st_mtime_ns == stamp
+
+
 def test_other_pooling_keeps_sentence_transformers(cache):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.models import Pooling, Transformer
