@@ -89,6 +89,15 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
         "day now. What foods should he eat to keep his heart healthy?"
     )
     assert checker.check(story).outcome == "ok"
+    # A bite, sting or rash with only a local reaction is a question; the same with a closing
+    # throat is an emergency (messages unlike any training message's wording).
+    assert (
+        checker.check("i was bitten by a tick last week and now i have a bullseye rash").outcome
+        == "ok"
+    )
+    assert checker.check("my baby has a diaper rash that won't go away").outcome == "ok"
+    stung = "i got stung by a bee and now my throat feels tight and i'm dizzy"
+    assert checker.check(stung).outcome == "emergency"
 
 
 def test_doses_in_answers_are_recognised():
