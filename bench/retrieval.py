@@ -185,12 +185,12 @@ def main(argv: list[str] | None = None) -> int:
         "onnx_fp32": onnx_encoder(retriever.model),
         "onnx_int8": onnx_encoder(retriever.model, int8=True),
     }
-    query_int8 = None
+    query_int8: dict | None = None
     if all(query_encoders.values()):
+        query_int8 = {}
         for name, encoder in query_encoders.items():
             retriever.encoder = encoder
             quality = evaluate(retriever, dev, modes=("fused",))["fused"]
-            query_int8 = query_int8 or {}
             query_int8[name] = {
                 "dev_hit@1": quality["hit@1"],
                 "dev_hit@5": quality["hit@5"],
