@@ -98,6 +98,9 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     assert checker.check("my baby has a diaper rash that won't go away").outcome == "ok"
     stung = "i got stung by a bee and now my throat feels tight and i'm dizzy"
     assert checker.check(stung).outcome == "emergency"
+    # A fever is a question, unless the baby is weeks old.
+    assert checker.check("i have a fever of 100.4 and body aches").outcome == "ok"
+    assert checker.check("my 3 week old feels hot and her temp is 100.7").outcome == "emergency"
 
 
 def test_doses_in_answers_are_recognised():
