@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import urllib.request
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -22,6 +20,7 @@ from xml.etree import ElementTree as ET
 from tqdm.auto import tqdm
 
 from rag.cache import cache_dir as default_cache_dir
+from rag.cache import written_atomically
 from rag.text import GlueRepair, clean_answer, word_counts
 
 log = logging.getLogger(__name__)
@@ -167,26 +166,23 @@ def download(
     """Download the upstream archive once into ``cache_dir`` (default: MedGround's cache); a
     partial download never stays."""
     cache_dir = cache_dir or default_cache_dir()
-    cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / ("medquad-" + hashlib.sha256(url.encode()).hexdigest()[:12] + ".zip")
     if target.exists():
         return target
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, os.fdopen(fd, "wb") as out:
-            total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc="Downloading MedQuAD") as bar:
-                while chunk := resp.read(1 << 16):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        if not zipfile.is_zipfile(tmp):
-            raise MedQuADError(f"{url} did not return a zip archive")
-        os.replace(tmp, target)
+        with written_atomically(target) as tmp:
+            with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as out:
+                total = int(resp.headers.get("Content-Length") or 0) or None
+                with tqdm(
+                    total=total, unit="B", unit_scale=True, desc="Downloading MedQuAD"
+                ) as bar:
+                    while chunk := resp.read(1 << 16):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+            if not zipfile.is_zipfile(tmp):
+                raise MedQuADError(f"{url} did not return a zip archive")
     except OSError as exc:
         raise MedQuADError(f"could not download MedQuAD from {url}: {exc}") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

@@ -22,13 +22,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from rag.cache import cache_dir
+from rag.cache import cache_dir, written_atomically
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,6 @@ def _exported(model) -> Path:
     path = cache_dir() / f"embedder-{digest.hexdigest()[:12]}.onnx"
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
     features = model.preprocess(["an example question about asthma"])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
 
@@ -135,25 +133,18 @@ def _exported(model) -> Path:
         def forward(self, *tensors):
             return self.model(**dict(zip(names, tensors, strict=True))).last_hidden_state
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    os.close(fd)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-            torch.onnx.export(
-                LastHiddenState().eval(),
-                tuple(features[n] for n in names),
-                tmp,
-                input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                opset_version=17,
-                dynamo=False,
-            )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with written_atomically(path) as tmp, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(
+            LastHiddenState().eval(),
+            tuple(features[n] for n in names),
+            tmp,
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
     return path
 
 
@@ -173,21 +164,17 @@ def _int8(path: Path) -> Path:
     out = path.with_name(f"{path.stem}-int8.onnx")
     if out.exists():
         return out
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=out.name, suffix=".part")
-    os.close(fd)
     quiet = _QuietPreprocessHint()
     logging.getLogger().addFilter(quiet)
     try:
-        quantize_dynamic(
-            str(path),
-            tmp,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-        )
-        os.replace(tmp, out)
+        with written_atomically(out) as tmp:
+            quantize_dynamic(
+                str(path),
+                tmp,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+            )
     finally:
         logging.getLogger().removeFilter(quiet)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return out
