@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -51,7 +52,11 @@ def merge_lora(base: Path, adapter: Path, kind: str = "q8_0") -> Path:
     for stale in out.parent.glob(f".{out.name}.*.partial"):
         if time.time() - stale.stat().st_mtime > 3600:  # left by a merge that was killed
             stale.unlink(missing_ok=True)
-    print(f"Merging {adapter.name} into {base.name} ({kind}, once; cached in {out.parent})")
+    # stderr: benchmarks print their JSON on stdout
+    print(
+        f"Merging {adapter.name} into {base.name} ({kind}, once; cached in {out.parent})",
+        file=sys.stderr,
+    )
     # Own temporary names: two processes may merge at once; the last rename wins, whole.
     tag = f"{os.getpid()}-{threading.get_ident()}"
     f16 = out.with_name(f".{out.name}.{tag}.f16.partial")
