@@ -11,12 +11,16 @@ Two layers, both deterministic:
    people describe emergencies, self-harm and dosing: counts of pills swallowed, children and
    household products, symptoms without "I" or "my"; a general question ("what are the warning
    signs of a stroke?") passes the emergency rules unless it also describes someone now;
-2. a classifier learned at start-up from labeled messages (``app/data``, about 1,770, and
+2. a classifier learned at start-up from labeled messages (``app/data``, about 1,840, and
    people's health questions that must be answered): logistic regression over character and
    word n-grams and the retrieval embedder's sentence embedding. It catches the phrasings no
    rule foresaw. Which rules run beside it is a setting (``--rules none|strong|all``): with
-   the 1,770 messages, cross-validation prefers the classifier alone (the rules then guard
+   the 1,840 messages, cross-validation prefers the classifier alone (the rules then guard
    only a check without an embedder); all rules raise false alarms on background stories.
+
+One rule runs whatever the setting: a fever in a baby under three months (:func:`infant_fever`),
+an emergency by every guideline, which a classifier of words cannot learn from "newborn" and
+"fever" each being harmless alone.
 
 Settings are chosen by cross-validation on the labeled messages and reported on a separate
 test set, written by someone who saw neither, by ``bench/safety.py``.
@@ -108,7 +112,7 @@ _GENERAL_ES = (
 )
 _PAST = (
     r"\b(last (week|month|year)|(\d+|a few|two|three|several) (weeks|months|years) ago|"
-    r"years ago|in the past|used to|once|as a (baby|child|kid|toddler|teen))\b"
+    r"years ago|in the past|used to|once|as (a|an) (baby|newborn|infant|child|kid|toddler|teen))\b"
 )
 # Symptoms that have gone on for a long time, or come and go: not an emergency now.
 _CHRONIC = (
@@ -205,6 +209,36 @@ def _head_injury(text: str) -> bool:
     return bool(blow and warning)
 
 
+# A baby under three months: newborn, days old, up to 12 weeks, one or two months old.
+_YOUNG_BABY = (
+    r"\b(newborn|new born|new baby|neonate|\d+ ?days? old|(1[0-2]|[1-9]|one|two|three|four|five|"
+    r"six|seven|eight|nine|ten|eleven|twelve) ?(weeks?|wks?) old|(1|2|one|two) ?(months?|mos?) old|"
+    r"born (\d+|a|one|two|three|a few) (days?|weeks?) ago|recien nacid\w*)\b"
+)
+# A fever: the word, or a temperature of 100.4 F / 38 C or more.
+_FEVER = (
+    r"\b(fever\w*|febrile|fiebre|calentura|burning up|hot to (the )?touch|"
+    r"(temp\w*|thermometer|reads?|reading|rectal)\b.{0,25}\b(100\.[4-9]|10[1-6](\.\d)?|3[89]"
+    r"(\.\d)?|4[01](\.\d)?))"
+)
+# "How do I tell if my newborn has a fever?": asking how to recognise one, not reporting one.
+_HOW_TO_TELL = (
+    r"\b(how (to|do|can|would|should) (i |you |we )?(tell|know|check|take|measure|read)|"
+    r"counts? as a fever|considered a fever|what (temp\w*|number|reading) is)\b"
+)
+
+
+def infant_fever(question: str) -> SafetyResult:
+    """A fever in a baby under three months: every guideline (AAP, NHS) says to be seen now.
+    Checked beside any setting of the rules, not left to the classifier, which learns from
+    words that are each harmless alone ("newborn", "fever")."""
+    text = normalise(question)
+    told = re.search(_YOUNG_BABY, text) and re.search(_FEVER, text)
+    if not told or re.search(_HOW_TO_TELL, text) or re.search(_PAST, text):
+        return OK
+    return SafetyResult("emergency", _message("emergency", text), "infant_fever!")
+
+
 def _asks_about_condition(question: str) -> bool:
     """A question for information ("how do doctors test for it?"), not for what to do now."""
     if re.search(
@@ -243,6 +277,8 @@ def check_rules(question: str) -> SafetyResult:
         if not topic_only:
             return SafetyResult("self_harm", _message("self_harm", text), "self_harm")
     if not handled:
+        if (fever := infant_fever(question)).stop:
+            return fever
         if _head_injury(text) and (not general or someone_now):
             return SafetyResult("emergency", _message("emergency", text), "head_injury")
         for name, pattern, always in rules.EMERGENCY:
@@ -361,7 +397,7 @@ class SafetyChecker:
 
     def rules(self, question: str) -> SafetyResult:
         if self.cfg.rules == "none" and self.classifier is not None:
-            return OK
+            return infant_fever(question)
         verdict = check_rules(question)
         strong = verdict.rule.endswith("!") or self.cfg.rules == "all" or self.classifier is None
         return verdict if verdict.stop and strong else OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.safety import SafetyChecker, check_rules, gives_a_dose
+from app.safety import SafetyChecker, check_rules, gives_a_dose, infant_fever
 
 # The messages the issue found slipping through, in people's words.
 EMERGENCIES = [
@@ -101,6 +101,31 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     # A fever is a question, unless the baby is weeks old.
     assert checker.check("i have a fever of 100.4 and body aches").outcome == "ok"
     assert checker.check("my 3 week old feels hot and her temp is 100.7").outcome == "emergency"
+    assert checker.check("my newborn has a fever").rule == "infant_fever!"
+    assert checker.check("my newborn won't stop crying").outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    ("message", "outcome"),
+    [
+        ("my newborn has a fever", "emergency"),
+        ("baby born 5 days ago has a temperature of 38.1", "emergency"),
+        ("my 7 week old feels hot to the touch", "emergency"),
+        ("our two month old is running a fever", "emergency"),
+        # older babies, no fever, a temperature under 100.4, asking how to tell, or the past
+        ("my 4 month old has a fever of 100.8", "ok"),
+        ("my 12 month old has a fever", "ok"),
+        ("my newborn has a stuffy nose", "ok"),
+        ("my 2 month old has a temp of 99.5, is that ok", "ok"),
+        ("how do i tell if my newborn has a fever", "ok"),
+        ("my daughter had a fever as a newborn, could that cause problems later", "ok"),
+    ],
+)
+def test_a_fever_in_a_baby_under_three_months_is_an_emergency(message, outcome):
+    assert infant_fever(message).outcome == outcome
+    if outcome == "emergency":  # whatever the rules setting: the classifier alone included
+        assert check_rules(message).outcome == "emergency"
+        assert SafetyChecker().check(message).outcome == "emergency"
 
 
 def test_doses_in_answers_are_recognised():
