@@ -6,6 +6,7 @@ Query files are JSON lines, one query each, a format other evaluations reuse::
 
 A line may carry ``"history"``: the earlier messages of the conversation (for follow-ups).
 Without ``--queries`` it evaluates people's messages (``queries/messages.jsonl``, its dev and
+test halves), messages about broad conditions (``queries/common_conditions.jsonl``, its dev and
 test halves) and the older consumer set (``queries/consumer.jsonl``, and with pooled judgments
 ``queries/consumer_pooled.jsonl``). Prints JSON with
 recall@1/5/10, hit@1/5/10, MRR@10 and nDCG@10 for each retrieval mode.
@@ -33,6 +34,9 @@ CONSUMER_QUERIES = QUERY_DIR / "consumer.jsonl"
 # iron anemia symptoms"). Records no mode ranked in its top 5 stay unjudged (counted as misses).
 CONSUMER_POOLED = QUERY_DIR / "consumer_pooled.jsonl"
 MESSAGES = QUERY_DIR / "messages.jsonl"
+# People's messages that name a condition by a broad name ("signs of dementia", "my fever"),
+# written and labeled from MedQuAD's answers by a writer who did not run the retriever.
+COMMON_CONDITIONS = QUERY_DIR / "common_conditions.jsonl"
 CUTOFFS = (1, 5, 10)
 
 
@@ -124,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         "--queries",
         type=Path,
         action="append",
-        help="JSONL query file (repeatable); default: rag/queries/messages.jsonl (dev and test "
-        "halves), rag/queries/consumer.jsonl and consumer_pooled.jsonl",
+        help="JSONL query file (repeatable); default: rag/queries/messages.jsonl and "
+        "common_conditions.jsonl (dev and test halves), rag/queries/consumer.jsonl and "
+        "consumer_pooled.jsonl",
     )
     p.add_argument(
         "--split", choices=["dev", "test", "all"], default="all", help="half of --queries files"
@@ -143,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sets["messages_dev"] = read_split(MESSAGES, "dev")
             sets["messages_test"] = read_split(MESSAGES, "test")
+            sets["common_conditions_dev"] = read_split(COMMON_CONDITIONS, "dev")
+            sets["common_conditions_test"] = read_split(COMMON_CONDITIONS, "test")
             sets["consumer"] = read_queries(CONSUMER_QUERIES)
             sets["consumer_pooled"] = read_queries(CONSUMER_POOLED)
     except (IndexLoadError, OSError, ValueError) as exc:

@@ -7,7 +7,8 @@ The default ("fused") scores each candidate record by
     + qtype_bonus (the message asks the record's question type)
 
 for each search text of the parsed message (``rag.query``), keeping the best. The weights are
-chosen on the dev half of ``rag/queries/messages.jsonl`` by ``bench/retrieval_tune.py``.
+chosen on the dev halves of ``rag/queries/messages.jsonl`` and ``common_conditions.jsonl``
+by ``bench/retrieval_tune.py``.
 ``dense``, ``questions`` and ``bm25`` use one signal alone. A :class:`Hit` carries the record's
 best passage, the score it was ranked by, and its passage cosine (the calibrated signal for "the
 sources do not cover this").
@@ -39,13 +40,13 @@ class RetrievalConfig:
     candidates: int = 100  # passages and questions taken from each signal per search text
     question_weight: float = 0.6  # weight of the cosine to MedQuAD's own question
     bm25_weight: float = 0.2  # weight of BM25 (scaled to the best BM25 score of the search)
-    focus_bonus: float = 0.0  # added when the message names the record's condition
-    qtype_bonus: float = 0.03  # added when the message asks the record's question type
+    focus_bonus: float = 0.1  # added when the message names the record's condition
+    qtype_bonus: float = 0.08  # added when the message asks the record's question type
     # embed messages with ONNX Runtime (same vectors as sentence-transformers, about half the
     # time for one message; rag/onnx_encoder.py); False keeps sentence-transformers
     onnx: bool = True
     # with onnx: the message embedded by an int8 copy of that encoder (passages stay fp32):
-    # searches about 1.4x faster, but dev hit@1 1.2 points lower, beyond the one point
+    # searches about 1.4x faster, but dev hit@1 1.7 points lower, beyond the one point
     # allowed (bench/retrieval.py), so it is off
     query_int8: bool = False
     ef_search: int = 128  # HNSW search breadth (larger: closer to exact, slower); dev-chosen
@@ -112,6 +113,10 @@ class Retriever:
         for p, record_names in zip(first, self._names, strict=True):
             pooled.setdefault(_condition_key(p.focus), set()).update(record_names)
         self._focus_names = [pooled[_condition_key(p.focus)] for p in first]
+        own: dict[str, set[str]] = {}
+        for p in first:
+            own.setdefault(_condition_key(p.focus), set()).update(name_variants(p.focus))
+        self._own_names = [own[_condition_key(p.focus)] for p in first]
         self.parser = QueryParser(
             {n for p in first for n in (p.focus, *p.synonyms)},
             _corpus_words(index.passages),
@@ -292,6 +297,10 @@ class Retriever:
         # Named by a specific name: "pain" names the Pain records, but says little of the topic.
         specific = set(self.parser.specific(q.foci))
         out["named"] = np.array([bool(self._focus_names[r] & specific) for r in records], bool)
+        # A message that names its condition only by a broad name ("signs of dementia") names
+        # the records whose own name that is, not every record whose name contains it.
+        broad = set() if specific else set(q.foci) & self.parser.generic
+        out["named"] |= np.array([bool(self._own_names[r] & broad) for r in records], bool)
         out["qtype"] = np.array([self._qtypes[r] in q.qtypes for r in records], np.float32)
         return out
 

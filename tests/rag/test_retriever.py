@@ -93,6 +93,19 @@ def test_a_name_of_common_words_is_still_a_name(retriever):
     assert hits[0].passage.focus == "Heart Attack" and hits[0].named
 
 
+def test_a_broad_name_names_only_the_records_of_that_name(retriever):
+    # "anemia" is in many conditions' answers, so it says little of a topic by itself; a message
+    # that names nothing else is about Anemia, not Pernicious or Aplastic Anemia.
+    assert "anemia" in retriever.parser.generic
+    hits = retriever.search("what are the signs of anemia", k=5)
+    assert hits[0].passage.focus == "Anemia" and hits[0].named
+    assert all(h.named == (h.passage.focus == "Anemia") for h in hits)
+    assert any(h.passage.focus == "Pernicious Anemia" for h in hits)
+    # A message that names a specific condition is about that one.
+    hits = retriever.search("what causes pernicious anemia", k=3)
+    assert hits[0].passage.focus == "Pernicious Anemia" and hits[0].named
+
+
 def test_passages_with_all_of_some_words(retriever):
     from rag.text import Stems
 
