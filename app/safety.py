@@ -221,6 +221,7 @@ _FEVER = (
     r"(temp\w*|thermometer|reads?|reading|rectal)\b.{0,25}\b(100\.[4-9]|10[1-6](\.\d)?|3[89]"
     r"(\.\d)?|4[01](\.\d)?))"
 )
+_BORN_AGO = r"\bborn (\d+|a|one|two|three|a few) (days?|weeks?) ago\b"
 # "How do I tell if my newborn has a fever?": asking how to recognise one, not reporting one.
 _HOW_TO_TELL = (
     r"\b(how (to|do|can|would|should) (i |you |we )?(tell|know|check|take|measure|read)|"
@@ -234,7 +235,9 @@ def infant_fever(question: str) -> SafetyResult:
     words that are each harmless alone ("newborn", "fever")."""
     text = normalise(question)
     told = re.search(_YOUNG_BABY, text) and re.search(_FEVER, text)
-    if not told or re.search(_HOW_TO_TELL, text) or re.search(_PAST, text):
+    # "born 3 weeks ago" gives the age, not a fever in the past
+    past = re.search(_PAST, re.sub(_BORN_AGO, " ", text))
+    if not told or re.search(_HOW_TO_TELL, text) or past:
         return OK
     return SafetyResult("emergency", _message("emergency", text), "infant_fever!")
 

@@ -112,6 +112,7 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
         ("baby born 5 days ago has a temperature of 38.1", "emergency"),
         ("my 7 week old feels hot to the touch", "emergency"),
         ("our two month old is running a fever", "emergency"),
+        ("our baby was born 2 weeks ago and has a fever", "emergency"),
         # older babies, no fever, a temperature under 100.4, asking how to tell, or the past
         ("my 4 month old has a fever of 100.8", "ok"),
         ("my 12 month old has a fever", "ok"),
