@@ -5,11 +5,10 @@
 For every message of ``rag/queries/messages.jsonl`` and ``rag/queries/common_conditions.jsonl``
 (dev and test halves of each) and the older consumer set, the retriever's signals are computed
 once per candidate record (passage cosine, cosine to MedQuAD's question, BM25, condition named,
-question type asked); a grid of weights is scored on the
-two dev halves together by MRR@10 (hit@1 breaks ties), and the best weights are reported on
-every set, beside
-each signal alone and beside the fused ranking without query parsing (the message searched
-as it is). Prints one JSON object; paste the chosen weights into ``RetrievalConfig``.
+question type asked); a grid of weights is scored on the two dev halves together by MRR@10
+(hit@1 breaks ties), and the best weights are reported on every set, beside each signal alone
+and beside the fused ranking without query parsing (the message searched as it is). Prints one
+JSON object; paste the chosen weights into ``RetrievalConfig``.
 """
 
 from __future__ import annotations
@@ -99,13 +98,13 @@ def main() -> None:
         "consumer": read_queries(CONSUMER_QUERIES),
     }
     comps = {name: signals(retriever, rows) for name, rows in sets.items()}
-    sets["dev, both sets"] = sets["dev"] + sets["common_dev"]
-    comps["dev, both sets"] = comps["dev"] + comps["common_dev"]
-    grid = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
+    unparsed = {name: signals(retriever, rows, parse=False) for name, rows in sets.items()}
     chosen_on = "dev, both sets"
+    for per_set in (sets, comps, unparsed):
+        per_set[chosen_on] = per_set["dev"] + per_set["common_dev"]
+    grid = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
     scored = [(metrics(retriever, sets[chosen_on], comps[chosen_on], w), w) for w in grid]
     best_dev, best = max(scored, key=lambda s: (s[0]["mrr@10"], s[0]["hit@1"]))
-    unparsed = {name: signals(retriever, rows, parse=False) for name, rows in sets.items()}
     result = {"chosen_on_dev": best, "sets": {}}
     for name, rows in sets.items():
         result["sets"][name] = {

@@ -109,14 +109,8 @@ class Retriever:
         # A record's condition goes by the names all records about it give (only MedlinePlus's
         # Hemorrhoids record lists "piles"; NIDDK's treatment record is about piles too), and
         # "Tuberculosis (TB)" is about tuberculosis.
-        pooled: dict[str, set[str]] = {}
-        for p, record_names in zip(first, self._names, strict=True):
-            pooled.setdefault(_condition_key(p.focus), set()).update(record_names)
-        self._focus_names = [pooled[_condition_key(p.focus)] for p in first]
-        own: dict[str, set[str]] = {}
-        for p in first:
-            own.setdefault(_condition_key(p.focus), set()).update(name_variants(p.focus))
-        self._own_names = [own[_condition_key(p.focus)] for p in first]
+        self._focus_names = _per_condition(first, self._names)
+        self._own_names = _per_condition(first, [name_variants(p.focus) for p in first])
         self.parser = QueryParser(
             {n for p in first for n in (p.focus, *p.synonyms)},
             _corpus_words(index.passages),
@@ -336,6 +330,14 @@ def _members(owner: np.ndarray, groups: int) -> list[np.ndarray]:
     """Row numbers of each group, in order: ``owner[i]`` is the group of row ``i``."""
     order = np.argsort(owner, kind="stable")
     return np.split(order, np.searchsorted(owner[order], np.arange(1, groups)))
+
+
+def _per_condition(first: list[Passage], names: list[set[str]]) -> list[set[str]]:
+    """Each record's names pooled with those of every record about the same condition."""
+    pooled: dict[str, set[str]] = {}
+    for p, record_names in zip(first, names, strict=True):
+        pooled.setdefault(_condition_key(p.focus), set()).update(record_names)
+    return [pooled[_condition_key(p.focus)] for p in first]
 
 
 def _canonical(first: list[Passage]) -> dict[str, str]:
