@@ -51,22 +51,29 @@ def grounded_choices(
     candidates: Sequence[Candidate],
     selection: SelectionConfig,
     cancel: threading.Event | None = None,
+    named: Sequence[bool] | None = None,
 ) -> Iterator[list[Candidate] | None]:
     """Yield the growing list of chosen units (or None for [none]) as each step completes.
 
     Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
-    instead, later it may end its reply (:meth:`LocalModel.pick`).
+    instead, later it may end its reply (:meth:`LocalModel.pick`). ``named`` (one per passage)
+    says which passages are about the condition the message names: with
+    ``selection.stay_on_focus``, once the answer quotes one of those, it quotes only those.
     """
     messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
     rendered = model.render(messages)
+    on_focus = named if selection.stay_on_focus else None
     if not model.prefix_continuation:
-        yield from _in_one_call(model, rendered, candidates, cancel)
+        for chosen in _in_one_call(model, rendered, candidates, cancel):
+            yield chosen and _stay_on_focus(chosen, on_focus)
         return
     reply = ""
     chosen: list[Candidate] = []
     with model.lock:
         for _ in range(MAX_CHOICES):
             left = [c for c in candidates if c not in chosen]
+            if on_focus is not None and any(on_focus[c.source - 1] for c in chosen):
+                left = [c for c in left if on_focus[c.source - 1]]
             if (cancel is not None and cancel.is_set()) or (chosen and not left):
                 return
             if chosen:
@@ -82,6 +89,17 @@ def grounded_choices(
             chosen.append(left[picked - (0 if chosen else 1)])
             reply += options[picked]
             yield list(chosen)
+
+
+def _stay_on_focus(chosen: list[Candidate], on_focus: Sequence[bool] | None) -> list[Candidate]:
+    """The chosen units less those about another condition after one about the named one."""
+    if on_focus is None:
+        return chosen
+    kept: list[Candidate] = []
+    for c in chosen:
+        if on_focus[c.source - 1] or not any(on_focus[k.source - 1] for k in kept):
+            kept.append(c)
+    return kept
 
 
 def _in_one_call(model, rendered: Rendered, candidates, cancel) -> Iterator[list[Candidate] | None]:

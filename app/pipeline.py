@@ -274,8 +274,9 @@ class Pipeline:
             ans.timings["queue_ms"] = _ms(t)
             t = time.perf_counter()
             chosen: list[Candidate] | None = None
+            named = [h.named for h in ans.sources]
             for chosen in grounded_choices(
-                self.model, prompt_question, passages, candidates, self.cfg.selection, cancel
+                self.model, prompt_question, passages, candidates, self.cfg.selection, cancel, named
             ):
                 ans.timings.setdefault("ttft_ms", _ms(t))
                 ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"

@@ -115,6 +115,23 @@ def longest_matches(tokens: list[str], phrases: Container[str], longest: int) ->
     return found
 
 
+def _spans(tokens: list[str], phrase: str) -> list[range]:
+    n = len(phrase.split())
+    return [
+        range(i, i + n) for i in range(len(tokens) - n + 1) if " ".join(tokens[i : i + n]) == phrase
+    ]
+
+
+def _runs_into(tokens: list[str], phrase: str, names: list[str]) -> bool:
+    """Whether a name found in the tokens overlaps the phrase and goes on past it."""
+    return any(
+        set(p) & set(q) and not set(q) <= set(p)
+        for p in _spans(tokens, phrase)
+        for name in names
+        for q in _spans(tokens, name)
+    )
+
+
 def read_lay_terms(path: Path = LAY_TERMS) -> dict[str, list[str]]:
     """Lay phrase (lower case words) -> condition names; empty when the file is missing."""
     if not path.exists():
@@ -148,7 +165,7 @@ class QueryParser:
         generic: Iterable[str] = (),
         lay_terms: dict[str, list[str]] | None = None,
         canonical: Mapping[str, str] | None = None,
-        own_names: Iterable[str] = (),
+        own_names: Iterable[str] | None = None,
     ) -> None:
         # A synonym -> the name its records go by ("piles" -> "hemorrhoids"): a follow-up
         # borrows a condition under that name, which the index's questions and passages use.
@@ -161,18 +178,19 @@ class QueryParser:
         self._index_words = max(self.word_counts.total(), 1)
         # Three-letter names match only as a record's own name that is no everyday word ("flu",
         # "HPV", "ALS"; not "gas"): as synonyms they are mostly abbreviations ("arm", "men").
-        short = {
-            key for n in own_names if len(key := " ".join(words(n))) == 3 and not self.everyday(key)
-        }
+        # The records' own names; the other names are synonyms (None: every name is one).
+        own = None if own_names is None else {" ".join(words(n)) for n in own_names}
+        short = {key for key in own or () if len(key) == 3 and not self.everyday(key)}
         self.names: set[str] = set()
         for name in names:
             written = " ".join(words(name))
             for key in name_variants(name):
                 if (len(key) < 4 and key not in short) or key in _STOP:
                     continue
-                # "Best disease" is not named by "best", nor "MONA" by "mona": one everyday
-                # word cut from a longer name, or an acronym, names nothing in a message.
-                cut = key != written or name.isupper()
+                # "Best disease" is not named by "best", nor "MONA" by "mona", nor cocaine by
+                # "crack" or "blow": one everyday word cut from a longer name, an acronym, or
+                # a synonym names nothing in a message (lay_terms.jsonl has those people mean).
+                cut = key != written or name.isupper() or (own is not None and written not in own)
                 if " " not in key and cut and self.everyday(key):
                     continue
                 self.names.add(key)
@@ -206,9 +224,19 @@ class QueryParser:
 
     def lay_names(self, text: str) -> list[str]:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),
-        longest phrase first and none inside another ("high blood sugar", not "high blood")."""
-        phrases = longest_matches(words(text), self.lay, self._longest_lay)
-        return list(dict.fromkeys(name for phrase in phrases for name in self.lay[phrase]))
+        longest phrase first and none inside another ("high blood sugar", not "high blood"),
+        nor one that runs into a condition's name ("got a cold sore" names no cold)."""
+        tokens = words(text)
+        phrases = longest_matches(tokens, self.lay, self._longest_lay)
+        names = longest_matches(tokens, self.names, MAX_NGRAM)
+        return list(
+            dict.fromkeys(
+                name
+                for phrase in phrases
+                if not _runs_into(tokens, phrase, names)
+                for name in self.lay[phrase]
+            )
+        )
 
     def correct(self, text: str) -> str:
         """The text's words, lower case, misspellings corrected ("diabetis" -> "diabetes")."""

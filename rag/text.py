@@ -94,6 +94,12 @@ def is_heading(unit: str) -> bool:
     )
 
 
+def is_question(unit: str) -> bool:
+    """A question on a line of its own ("How might X be treated?"): a heading in the NIH
+    answers (4,542 of them), never an answer (a list under a question keeps its items)."""
+    return "\n" not in unit and unit.rstrip().endswith("?")
+
+
 # Sentences that thousands of answers share and that answer nothing: GARD's note on its symptom
 # tables (each found verbatim in over 2,000 of MedQuAD's answers) and NIDDK's pointer to its
 # pronunciation guide. Found by counting units shared across records.

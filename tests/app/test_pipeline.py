@@ -257,3 +257,34 @@ def test_a_long_message_can_be_read_by_what_it_asks(retriever, model):
     assert "gout" in short and short.endswith(": How is it treated?")
     ans = asked.ask(message)
     assert ans.done and ans.citations and not ans.error
+
+
+@pytest.mark.parametrize("stay", [True, False])
+def test_an_answer_that_quotes_the_named_condition_stays_on_it(retriever, model, stay):
+    import dataclasses
+
+    from rag.prompt import SelectionConfig
+
+    hits = retriever.search("How is gout treated?", k=3)
+    assert len({h.passage.record_id for h in hits}) == 3
+    # Only the first source is about the condition the message names.
+    hits = [dataclasses.replace(h, named=i == 0) for i, h in enumerate(hits)]
+    pipe = Pipeline(retriever, model, PipelineConfig(selection=SelectionConfig(stay_on_focus=stay)))
+    offered_later: list[str] = []
+    real_pick = model.pick
+
+    def first_picks_the_named_source(prompt, options, stop=False):
+        if not stop:  # the first step: the first unit of source 1 (option 0 is [none])
+            return next(i for i, o in enumerate(options) if o.startswith("[1."))
+        offered_later.extend(options)
+        return real_pick(prompt, options, stop)
+
+    model.pick = first_picks_the_named_source
+    try:
+        ans = pipe.ask("How is gout treated?", hits=hits)
+    finally:
+        del model.pick
+    assert ans.raw_answer.startswith("[1.") and offered_later
+    off_focus = [o for o in offered_later if not o.strip().startswith("[1.")]
+    assert not off_focus if stay else off_focus
+    assert ans.citations == [1] if stay else 1 in ans.citations

@@ -96,6 +96,12 @@ def test_page_furniture_is_never_offered():
     assert units == ["Gout hurts."]
 
 
+def test_a_question_is_never_offered_but_the_answer_under_it_is():
+    text = "How might gout be treated?\nRest helps. What causes flares?\n- red meat\n- beer"
+    units = [c.text for c in all_candidates([passage(1, text)])]
+    assert units == ["Rest helps.", "- red meat\n- beer"]
+
+
 def test_units_about_another_condition_lose_the_off_focus_penalty():
     passages = [
         passage(1, "Endometrial cancer can make it hard to get pregnant.", "Endometrial Cancer"),

@@ -192,3 +192,32 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("my baby has yellow skin") == ["jaundice"]
     assert parser.named("my thyroid is underactive, what should i eat") == ["hypothyroidism"]
     assert parser.named("why do my legs cramp at night") == ["muscle cramps"]
+
+
+def test_an_everyday_word_that_is_only_a_synonym_names_nothing():
+    # MedlinePlus lists street names as synonyms of Cocaine: "crack", "blow", "snow".
+    counts = {"the": 10**6, "cocaine": 300, "crack": 9, "hands": 50, "concussion": 80}
+    parser = QueryParser(
+        ["Cocaine", "Crack", "Blow", "Concussion"],
+        vocabulary=counts,
+        own_names=["Cocaine", "Concussion"],
+    )
+    assert parser.foci("she washes her hands until they crack") == []
+    assert parser.foci("a blow to the head, is it a concussion") == ["concussion"]
+    assert parser.foci("is cocaine addictive") == ["cocaine"]
+
+
+def test_a_cold_is_the_common_cold_but_a_cold_sore_is_not():
+    from rag.query import read_lay_terms
+
+    parser = QueryParser(
+        ["Common Cold", "Cold Sores", "Bedbugs", "Bug Bites"],
+        vocabulary=["treat", "lip", "tell"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("how do you treat a cold") == ["common cold"]
+    assert parser.named("is it the flu or a cold") == ["common cold"]
+    assert parser.named("i got a cold sore on my lip") == ["cold sore"]
+    assert parser.named("i put a cold compress on it") == []
+    # A lay phrase that a longer one contains is no reason to drop it ("bed bug bites").
+    assert "bedbugs" in parser.named("bed bug bites how to tell")
