@@ -9,7 +9,8 @@ In scope: people's messages (``rag/queries/messages.jsonl``, dev and test halves
 questions that call a condition by an everyday name (``bench/data/lay_questions.jsonl``: "what
 causes piles?", "can you die from lockjaw"; its dev half holds the ones looked at while building
 this, its test half was written after). Out of scope: two separate lists of questions MedQuAD
-cannot answer (below). Prints one JSON object.
+cannot answer (below), each with ten that use a condition's name for something else (roof
+shingles, the Great Depression, a swimming stroke). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ OUT_OF_SCOPE = {
         "tips for a job interview",
         "how do I remove a wine stain",
         "what is quantum computing",
+        # Words that name a condition elsewhere: the named bar must decline these too.
+        "how do i replace the shingles on my roof",
+        "what caused the great depression",
+        "how to improve my freestyle swimming stroke",
+        "how much memory does my laptop need for video editing",
+        "how do I iron a dress shirt without creases",
+        "best time of year to visit niagara falls",
+        "how to get rid of moles digging up my lawn",
+        "what is metal fatigue in airplane wings",
+        "how to make a chicken mole sauce from scratch",
+        "what is a tropical depression in a weather forecast",
     ],
     "test": [
         "how do i make my sourdough starter more active",
@@ -92,6 +104,16 @@ OUT_OF_SCOPE = {
         "how to write a haiku",
         "how do noise cancelling headphones work",
         "what's the best route from boston to new york by train",
+        "how many shingles do i need for a 20 by 30 foot roof",
+        "how much ram does a gaming pc need",
+        "how do i season a cast iron skillet",
+        "what causes an earth tremor",
+        "how much salt to put on an icy driveway",
+        "what is a bank stress test",
+        "how do I fix a hiccup in my wifi connection",
+        "how to paddle a canoe with a j stroke",
+        "what are the scars on the moon made by",
+        "how do I treat a leather couch so it does not crack",
     ],
 }
 

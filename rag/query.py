@@ -59,8 +59,14 @@ _ASKS = re.compile(
 _FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|him|her)\b")
 _STOP = frozenset(
     "the and for with what how why who can does that this have has from your you are was were "
-    "will would could should about into they them their there been being when which".split()
+    "will would could should about into they them their there been being when which "
+    # contractions typed without the apostrophe ("i cant sleep" is not about Cant syndrome)
+    "cant wont dont didnt doesnt isnt arent wasnt werent couldnt shouldnt wouldnt hasnt havent "
+    "hadnt youre theyre thats whats".split()
 )
+# An acronym that is this common an English word names nothing ("arms" is no rhabdomyosarcoma,
+# "pots" no tachycardia syndrome); SymSpell's web counts, where "nash" has 3.6 million.
+ACRONYM_WORD_COUNT = 1_000_000
 # Everyday phrases -> condition names, written from general knowledge by someone who had not seen
 # the evaluation sets; a phrase is used only for names the index knows.
 LAY_TERMS = Path(__file__).resolve().parent / "data" / "lay_terms.jsonl"
@@ -192,6 +198,8 @@ class QueryParser:
                 # a synonym names nothing in a message (lay_terms.jsonl has those people mean).
                 cut = key != written or name.isupper() or (own is not None and written not in own)
                 if " " not in key and cut and self.everyday(key):
+                    continue
+                if name.isupper() and english_counts().get(key, 0) >= ACRONYM_WORD_COUNT:
                     continue
                 self.names.add(key)
         # Names too common to say what a conversation is about ("pain", "blood", "surgery").

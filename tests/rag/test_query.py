@@ -221,3 +221,16 @@ def test_a_cold_is_the_common_cold_but_a_cold_sore_is_not():
     assert parser.named("i put a cold compress on it") == []
     # A lay phrase that a longer one contains is no reason to drop it ("bed bug bites").
     assert "bedbugs" in parser.named("bed bug bites how to tell")
+
+
+def test_contractions_and_acronyms_that_are_common_words_name_nothing():
+    # Real MedQuAD names: "Cant syndrome" (hence "cant"), ARMS (alveolar rhabdomyosarcoma).
+    parser = QueryParser(
+        ["Cant syndrome", "ARMS", "Rhabdomyosarcoma alveolar", "SCID", "Insomnia"],
+        vocabulary={"the": 10**6, "arms": 600, "cant": 70, "insomnia": 300},
+        own_names=["Cant syndrome", "Rhabdomyosarcoma alveolar", "Insomnia"],
+    )
+    assert parser.foci("i cant sleep, is it insomnia") == ["insomnia"]
+    assert parser.foci("my arms hurt after lifting") == []
+    assert parser.foci("what is cant syndrome") == ["cant syndrome"]
+    assert parser.foci("is scid inherited") == ["scid"]  # an acronym that is no English word
