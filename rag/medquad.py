@@ -99,6 +99,15 @@ def _texts(root: ET.Element, name: str) -> tuple[str, ...]:
     return tuple(t for el in root.iter(name) if (t := _text(el)))
 
 
+# Three CDC documents have an empty <Focus> (their templated questions read "What is (are)  ?"):
+# named here, or their sources are titled " — prevention" and name nothing.
+MISSING_FOCUS = {
+    "9_CDC_QA/0000199": "Childhood Vaccines",
+    "9_CDC_QA/0000423": "VISA and VRSA",
+    "9_CDC_QA/0000424": "Vancomycin-resistant Enterococci",
+}
+
+
 def parse_document(xml_bytes: bytes, folder: str, stem: str) -> list[dict]:
     """Parse one upstream file into raw pair dicts (answers may be empty).
 
@@ -109,6 +118,7 @@ def parse_document(xml_bytes: bytes, folder: str, stem: str) -> list[dict]:
     if root.tag not in {"Document", "DiseaseFile", "doc"}:
         raise ValueError(f"unknown root element <{root.tag}>")
     focus = _text(_find(root, "doctitle-focus" if lower else "Focus"))
+    focus = focus or MISSING_FOCUS.get(f"{folder}/{stem}", "")
     source_key = root.get("corpus" if lower else "source", "")
     url = root.get("url", "")
     meta = {

@@ -81,6 +81,13 @@ def test_ninds_and_cdc_variants():
     assert cdc["id"] == "9_CDC_QA/0000397#0000397-1" and cdc["answer"] == "A tapeworm infection."
 
 
+def test_the_documents_without_a_focus_are_named():
+    empty = CDC.replace(b"<Focus>Parasites - Taeniasis</Focus>", b"<Focus></Focus>")
+    assert parse_document(empty, "9_CDC_QA", "0000397")[0]["focus"] == ""
+    (vre,) = parse_document(empty, "9_CDC_QA", "0000424")
+    assert vre["focus"] == "Vancomycin-resistant Enterococci"
+
+
 def test_folder_counts_skips_and_malformed(tmp_path, caplog):
     records, report = load_records(write_corpus(tmp_path))
     assert [r.id for r in records] == [
