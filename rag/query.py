@@ -110,32 +110,22 @@ def singular(phrase: str) -> str:
 
 def longest_matches(tokens: list[str], phrases: Container[str], longest: int) -> list[str]:
     """The phrases found in the tokens, longest first, none inside another one found."""
-    found: list[str] = []
+    return [phrase for phrase, _ in longest_spans(tokens, phrases, longest)]
+
+
+def longest_spans(
+    tokens: list[str], phrases: Container[str], longest: int
+) -> list[tuple[str, range]]:
+    """:func:`longest_matches`, each with the token positions it covers."""
+    found: list[tuple[str, range]] = []
     covered: set[int] = set()
     for n in range(min(longest, len(tokens)), 0, -1):
         for i in range(len(tokens) - n + 1):
             gram = " ".join(tokens[i : i + n])
             if gram in phrases and not covered & set(range(i, i + n)):
-                found.append(gram)
+                found.append((gram, range(i, i + n)))
                 covered |= set(range(i, i + n))
     return found
-
-
-def _spans(tokens: list[str], phrase: str) -> list[range]:
-    n = len(phrase.split())
-    return [
-        range(i, i + n) for i in range(len(tokens) - n + 1) if " ".join(tokens[i : i + n]) == phrase
-    ]
-
-
-def _runs_into(tokens: list[str], phrase: str, names: list[str]) -> bool:
-    """Whether a name found in the tokens overlaps the phrase and goes on past it."""
-    return any(
-        set(p) & set(q) and not set(q) <= set(p)
-        for p in _spans(tokens, phrase)
-        for name in names
-        for q in _spans(tokens, name)
-    )
 
 
 def read_lay_terms(path: Path = LAY_TERMS) -> dict[str, list[str]]:
@@ -235,16 +225,12 @@ class QueryParser:
         longest phrase first and none inside another ("high blood sugar", not "high blood"),
         nor one that runs into a condition's name ("got a cold sore" names no cold)."""
         tokens = words(text)
-        phrases = longest_matches(tokens, self.lay, self._longest_lay)
-        names = longest_matches(tokens, self.names, MAX_NGRAM)
-        return list(
-            dict.fromkeys(
-                name
-                for phrase in phrases
-                if not _runs_into(tokens, phrase, names)
-                for name in self.lay[phrase]
-            )
-        )
+        names = [set(span) for _, span in longest_spans(tokens, self.names, MAX_NGRAM)]
+        found = []
+        for phrase, span in longest_spans(tokens, self.lay, self._longest_lay):
+            if not any(name & set(span) and not name <= set(span) for name in names):
+                found += self.lay[phrase]
+        return list(dict.fromkeys(found))
 
     def correct(self, text: str) -> str:
         """The text's words, lower case, misspellings corrected ("diabetis" -> "diabetes")."""
