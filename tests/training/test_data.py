@@ -40,12 +40,34 @@ def test_grounded_example_is_the_app_prompt_and_cites_an_answering_passage(tiny_
 
 
 def test_a_long_question_is_shown_as_the_app_shows_it(tiny_data, retriever):
-    # Augmented questions can be long ("I'm 58 and ... What causes it?"): the grounded prompt
-    # then shows what they ask, exactly as the app's pipeline does.
-    examples = read_split(tiny_data, "train")
-    for ex in examples:
+    # What the grounded prompt shows is what the app's pipeline shows for the same message.
+    for ex in read_split(tiny_data, "train"):
         assert ex["asked"] == (retriever.parser.parse(ex["question"]).asked or ex["question"])
-    assert any(ex["asked"] != ex["question"] for ex in examples)
+
+
+def test_a_long_story_is_shown_as_its_question(small_index, tmp_path, monkeypatch):
+    # People write long messages ("I'm 58 and ... What causes it?"); the prompt then shows what
+    # they ask, as the app does. Augmentation makes such messages only by chance, so here every
+    # augmented question comes after a long story.
+    import training.augment
+    import training.data as data
+    from tests.training.conftest import tiny_data_config
+
+    story = "my sister and i have been reading about this for weeks and we still cannot agree "
+    story += "on what the doctors told us at the last two visits, so we want to ask you."
+
+    def with_story(record, rng):
+        kind, question = augment_question(record, rng)
+        return kind, f"{story} {question}"
+
+    monkeypatch.setattr(training.augment, "augment_question", with_story)
+    cfg = tiny_data_config(small_index, tmp_path)
+    cfg.limit, cfg.hold_out = 150, ""  # a few foci, nearly all of them in train
+    data.build(cfg)
+    long = [e for e in read_split(tmp_path, "train") if e["question"].startswith(story)]
+    shown = [e["asked"] for e in long if e["asked"] != e["question"]]
+    assert len(shown) >= len(long) / 2  # the rest ask without a question ("x symptoms")
+    assert shown and not any(story in asked for asked in shown)
 
 
 def test_some_examples_have_no_answering_passage(tiny_data):
