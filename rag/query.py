@@ -34,12 +34,14 @@ QTYPE_CUES = {
     "causes": r"\bcause|\bwhy\b|sets? off|trigger|what makes|how do (you|i|people) (get|catch)|"
     r"\breason|come from|how did (he|she|they|i|we) get",
     "treatment": r"\btreat|\bcure|medicine|medication|\bdrugs?\b|therap|surgery|what can (i|be|we) do|"
-    r"relie|manage|get rid|\bpills?\b|remed|what will they give|what (should|do) (i|we|you) do",
+    r"relie|manage|get rid|\bpills?\b|remed|what will they give|what (should|do) (i|we|you) do|"
+    r"\bcurable|bring (\w+ ){0,3}down|\blower (my|his|her|your|their|a|the)? ?(fever|blood|cholesterol|"
+    r"sugar|temperature)|\bease\b|sooth|\bheal(s|ing|ed)?\b|take for|how (do|can|should) (i|you|we) stop",
     "prevention": r"prevent|avoid|stop getting|lower (my |the )?risk|reduce (my |the )?risk|"
     r"keep from|protect",
     "exams and tests": r"\btests?\b|testing|diagnos|screen|check for|\bexam|scan|biopsy",
     "outlook": r"outlook|prognosis|recover|life expectancy|lifespan|surviv|go away|how long|"
-    r"serious|\bdie\b|fatal|chances",
+    r"serious|\bdie\b|fatal|chances|dangerous|deadly|life.threatening|grow out of|outgrow",
     "susceptibility": r"who (gets|is at risk)|at risk|risk factor|more likely|likely to get|chance of",
     "inheritance": r"inherit|hereditary|run in (the )?famil|runs in|pass(ed)? (it )?(on|down|to)|"
     r"\bgenetic\b",

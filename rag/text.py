@@ -26,6 +26,9 @@ _BREAK = re.compile(r"\s*\n\s*|\s{3,}|\s{2,}(?=-\s)|(?<=:)\s+(?=-\s)|(?<=\.)\s+(
 _LONG_ITEM_WORDS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_ECHO_WORDS = 4  # a shorter repeat can be the text itself ("very very")
+_LEAD_ITEM_WORDS = 15  # a list's first item glued to its lead is a short phrase
 
 
 # Section headings run into the next sentence upstream ("Common Treatments The most common
@@ -72,13 +75,106 @@ def clean_answer(raw: str) -> str:
         lines.extend(split_headings(piece) if not is_item(piece) else [piece])
     if lines and is_item(lines[-1]) and len(lines[-1].split()) > _LONG_ITEM_WORDS:
         lines[-1:] = _end_list(lines[-1])
-    return "\n".join(lines)
+    return "\n".join(_mend_lists(lines))
 
 
 def _end_list(item: str) -> list[str]:
     """Split an overlong last item after its first sentence: the rest is prose again."""
     first, *rest = split_sentences(item)
     return [first, " ".join(rest)] if rest else [item]
+
+
+def _mend_lists(lines: list[str]) -> list[str]:
+    """Lists as NIHSeniorHealth meant them. Upstream, a list's first item is glued to its lead
+    ("Other causes are - aging") and the list is repeated as run-on text right after its last
+    item ("- tremor  - rigidity. tremor rigidity. Prose..."), which a quote would show as a
+    garbled extra item. Each fix can uncover the other, so both run until nothing changes."""
+    while True:
+        mended = _drop_list_echoes(_split_glued_leads(lines))
+        if mended == lines:
+            return lines
+        lines = mended
+
+
+def _split_glued_leads(lines: list[str]) -> list[str]:
+    """A lead with the first item glued on ("Causes include - aging") before a list item ->
+    the lead, then that item on a line of its own."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        lead, dash, first = line.rpartition(" - ")
+        glued = (
+            dash
+            and not is_item(line)
+            and i + 1 < len(lines)
+            and is_item(lines[i + 1])
+            and not lead.rstrip().endswith((".", ":", "!", "?"))
+            and len(first.split()) <= _LEAD_ITEM_WORDS
+            and not _SENTENCE_END.search(first)
+        )
+        out += [lead.rstrip(), ITEM + first.strip()] if glued else [line]
+    return out
+
+
+def _drop_list_echoes(lines: list[str]) -> list[str]:
+    """Lists without the run-on copy of their items that follows them upstream: inside an
+    item (its own words, then every item's words so far, then prose; a list of one item too)
+    or on the next line."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not is_item(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        words: list[str] = []
+        j = i
+        while j < len(lines) and is_item(lines[j]):
+            own, tail = _split_echo(lines[j], words)
+            words += _words(own)
+            out.append(own)
+            j += 1
+            if tail:  # the list ended inside this item; what follows is prose again
+                out += split_headings(tail)
+                break
+        else:
+            more = j > i + 1 and j < len(lines) and bool(words)
+            copied = more and _words(lines[j])[: len(words)] == words
+            after = _after_words(lines[j], len(words)) if copied else ""
+            if copied and _ends_copy(after):
+                rest = after.lstrip(" .;,?!")
+                out += split_headings(rest) if rest else []
+                j += 1
+        i = j
+    return out
+
+
+def _split_echo(item: str, before: list[str]) -> tuple[str, str]:
+    """(the item's own text, the prose after a run-on copy of the list in it); the item
+    unchanged and "" when it holds no copy."""
+    found = list(_TOKEN.finditer(item))
+    words = [m.group().lower() for m in found]
+    for k in range(1, len(words) - len(before)):
+        echo = before + words[:k]
+        if len(echo) >= _ECHO_WORDS and words[k : k + len(echo)] == echo:
+            after = item[found[k + len(echo) - 1].end() :]
+            if _ends_copy(after):
+                return item[: found[k].start()].rstrip(), after.lstrip(" .;,?!")
+    return item, ""
+
+
+def _ends_copy(after: str) -> bool:
+    """A run-on copy ends its sentence; "Nodal lymphoma. Nodal lymphoma forms in..." is a
+    definition that repeats its term, not a copy."""
+    return not after.strip() or after.lstrip()[0] in ".;?!"
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _TOKEN.findall(text)]
+
+
+def _after_words(text: str, n: int) -> str:
+    """The text after its first ``n`` words."""
+    return text[list(_TOKEN.finditer(text))[n - 1].end() :]
 
 
 def is_item(line: str) -> bool:

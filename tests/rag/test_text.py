@@ -39,6 +39,29 @@ def test_inline_list_after_a_colon():
     assert clean_answer("Signs are: - thirst  - hunger") == "Signs are:\n- thirst\n- hunger"
 
 
+def test_senior_health_lists_lose_their_run_on_copy():
+    # NIHSeniorHealth's layout: the first item glued to its lead, then after the last item the
+    # whole list again as run-on text, then the prose that follows the list.
+    raw = (
+        "Common causes are - aging\n- smoking\n- head injury. aging smoking head injury. "
+        "Most people recover. Symptoms include - thirst\n- hunger. What to do?"
+    )
+    assert clean_answer(raw) == (
+        "Common causes are\n- aging\n- smoking\n- head injury.\n"
+        "Most people recover. Symptoms include\n- thirst\n- hunger. What to do?"
+    )
+    # The copy can also open the next line, once a long last item was cut after its sentence.
+    items = "- tremor\n- rigidity\n- slowness of movement"
+    copy = "tremor rigidity slowness of movement. It gets worse."
+    assert clean_answer(f"Signs:\n{items}\n{copy}") == f"Signs:\n{items}\nIt gets worse."
+    # A list of one item repeats it too.
+    one = "- Drink in moderation: one drink a day."
+    assert clean_answer(f"{one} Drink in moderation: one drink a day.") == one
+    # A dash inside prose, or a list that is not repeated, stays as it is.
+    prose = "A parent - or a spouse - cares for them. They help:\n- bathe\n- cook"
+    assert clean_answer(prose) == prose
+
+
 def test_dash_inside_a_sentence_is_not_a_list():
     text = "If you lack nutrients -- including fats - you may suffer."
     assert clean_answer(text) == text
