@@ -27,6 +27,7 @@ _LONG_ITEM_WORDS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z]+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+_LABEL = re.compile(r"^Summary : ")  # MedlinePlus opens 295 answers with it; no part of a quote
 _ECHO_WORDS = 4  # a shorter repeat can be the text itself ("very very")
 _LEAD_ITEM_WORDS = 15  # a list's first item glued to its lead is a short phrase
 
@@ -65,7 +66,7 @@ def clean_answer(raw: str) -> str:
     """Upstream answer text -> paragraphs, headings and ``- `` list items, one per line."""
     lines: list[str] = []
     for piece in _BREAK.split(raw.replace("\r", "")):
-        piece = " ".join(piece.split())
+        piece = _LABEL.sub("", " ".join(piece.split()))
         if piece in {"", "-"}:
             continue
         if piece.startswith("-") and not piece.startswith("--"):
@@ -205,7 +206,9 @@ _FURNITURE = re.compile(
     r" the table below|for example, a frequency of|because these frequencies are based on"
     r"|the first number of the fraction|the frequency may also be listed as a fraction"
     r"|the frequency of a sign or symptom is usually|much of this information comes from orphanet"
-    r"|see the pronunciation guide)",
+    r"|see the pronunciation guide"
+    # MedlinePlus's credit line for the NIH institute that wrote the page (506 of them)
+    r"|nih: )",
     re.IGNORECASE,
 )
 

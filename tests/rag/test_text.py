@@ -128,3 +128,15 @@ def test_furniture_is_the_shared_template_not_the_topic():
     assert is_furniture("You can use the MedlinePlus Medical Dictionary to look up the terms.")
     assert is_furniture("*See the Pronunciation Guide for tips on how to say the words.")
     assert not is_furniture("The frequency of gout attacks falls with treatment.")
+    # MedlinePlus credits the institute that wrote a page; that line answers nothing.
+    assert is_furniture(
+        "NIH: National Institute of Arthritis and Musculoskeletal and Skin Diseases"
+    )
+    assert not is_furniture("The NIH funds research on psoriasis.")
+
+
+def test_medlineplus_summary_label_is_not_text():
+    raw = "Summary : Caffeine is a bitter substance.    Physical exam : A check of the body."
+    assert (
+        clean_answer(raw) == "Caffeine is a bitter substance.\nPhysical exam : A check of the body."
+    )
