@@ -150,16 +150,18 @@ def _drop_list_echoes(lines: list[str]) -> list[str]:
 
 
 def _split_echo(item: str, before: list[str]) -> tuple[str, str]:
-    """(the item's own text, the prose after a run-on copy of the list in it); the item
-    unchanged and "" when it holds no copy."""
+    """(the item's own text, the prose after a run-on copy of the list or of the item in it);
+    the item unchanged and "" when it holds no copy."""
     found = list(_TOKEN.finditer(item))
     words = [m.group().lower() for m in found]
-    for k in range(1, len(words) - len(before)):
-        echo = before + words[:k]
-        if len(echo) >= _ECHO_WORDS and words[k : k + len(echo)] == echo:
-            after = item[found[k + len(echo) - 1].end() :]
-            if _ends_copy(after):
-                return item[: found[k].start()].rstrip(), after.lstrip(" .;,?!")
+    for k in range(1, len(words)):
+        # the whole list so far, or the item alone ("- Age. Risk rises. Age. Risk rises.")
+        for echo in (before + words[:k], words[:k]):
+            end = k + len(echo)
+            if len(echo) >= _ECHO_WORDS and end <= len(words) and words[k:end] == echo:
+                after = item[found[end - 1].end() :]
+                if _ends_copy(after):
+                    return item[: found[k].start()].rstrip(), after.lstrip(" .;,?!")
     return item, ""
 
 

@@ -54,6 +54,11 @@ def test_senior_health_lists_lose_their_run_on_copy():
     items = "- tremor\n- rigidity\n- slowness of movement"
     copy = "tremor rigidity slowness of movement. It gets worse."
     assert clean_answer(f"Signs:\n{items}\n{copy}") == f"Signs:\n{items}\nIt gets worse."
+    # So can each item on its own.
+    twice = "- Genetics. It runs in families. Genetics. It runs in families."
+    assert clean_answer(f"Risk factors:\n- Age.\n{twice}") == (
+        "Risk factors:\n- Age.\n- Genetics. It runs in families."
+    )
     # A list of one item repeats it too.
     one = "- Drink in moderation: one drink a day."
     assert clean_answer(f"{one} Drink in moderation: one drink a day.") == one
