@@ -209,6 +209,8 @@ _FURNITURE = re.compile(
     r"|the first number of the fraction|the frequency may also be listed as a fraction"
     r"|the frequency of a sign or symptom is usually|much of this information comes from orphanet"
     r"|see the pronunciation guide"
+    # GARD's symptom table, flattened upstream into one run-on line (2,243 answers)
+    r"|signs and symptoms approximate number of patients"
     # MedlinePlus's credit line for the NIH institute that wrote the page (506 of them)
     r"|nih: )",
     re.IGNORECASE,

@@ -138,6 +138,9 @@ def test_furniture_is_the_shared_template_not_the_topic():
         "NIH: National Institute of Arthritis and Musculoskeletal and Skin Diseases"
     )
     assert not is_furniture("The NIH funds research on psoriasis.")
+    # GARD's symptom table, flattened into one line, reads as a run of words when quoted.
+    table = "Signs and Symptoms Approximate number of patients (when available) Dysautonomia 7.5%"
+    assert is_furniture(table)
 
 
 def test_medlineplus_summary_label_is_not_text():
