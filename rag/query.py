@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.spelling import Speller, SpellingConfig, english_counts, english_total
+from rag.text import words
 
 # Words that mark each MedQuAD question type in everyday questions.
 QTYPE_CUES = {
@@ -51,7 +52,6 @@ QTYPE_CUES = {
     "research": r"research|clinical trial|new treatments?|studies",
 }
 _QTYPE_RE = {k: re.compile(v) for k, v in QTYPE_CUES.items()}
-_WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(
     r"^(what|whats|which|how|why|who|when|where|is|are|can|could|does|do|did|should|will|would|"
@@ -85,10 +85,6 @@ class Query:
     # what is asked, in few words, for a model to read: a long message's question sentences
     # under the conditions it names, a follow-up under the condition it borrows ("" = as typed)
     asked: str = ""
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
 
 
 def name_variants(name: str) -> set[str]:

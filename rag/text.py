@@ -27,6 +27,7 @@ _LONG_ITEM_WORDS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z]+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+_LOWER_WORD = re.compile(r"[a-z0-9]+")
 _LABEL = re.compile(r"^Summary : ")  # MedlinePlus opens 295 answers with it; no part of a quote
 _ECHO_WORDS = 4  # a shorter repeat can be the text itself ("very very")
 _LEAD_ITEM_WORDS = 15  # a list's first item glued to its lead is a short phrase
@@ -127,20 +128,20 @@ def _drop_list_echoes(lines: list[str]) -> list[str]:
             out.append(lines[i])
             i += 1
             continue
-        words: list[str] = []
+        listed: list[str] = []  # the words of the list's items so far
         j = i
         while j < len(lines) and is_item(lines[j]):
-            own, tail = _split_echo(lines[j], words)
-            words += _words(own)
+            own, tail = _split_echo(lines[j], listed)
+            listed += words(own)
             out.append(own)
             j += 1
             if tail:  # the list ended inside this item; what follows is prose again
                 out += split_headings(tail)
                 break
         else:
-            more = j > i + 1 and j < len(lines) and bool(words)
-            copied = more and _words(lines[j])[: len(words)] == words
-            after = _after_words(lines[j], len(words)) if copied else ""
+            more = j > i + 1 and j < len(lines) and bool(listed)
+            copied = more and words(lines[j])[: len(listed)] == listed
+            after = _after_words(lines[j], len(listed)) if copied else ""
             if copied and _ends_copy(after):
                 rest = after.lstrip(" .;,?!")
                 out += split_headings(rest) if rest else []
@@ -153,12 +154,12 @@ def _split_echo(item: str, before: list[str]) -> tuple[str, str]:
     """(the item's own text, the prose after a run-on copy of the list or of the item in it);
     the item unchanged and "" when it holds no copy."""
     found = list(_TOKEN.finditer(item))
-    words = [m.group().lower() for m in found]
-    for k in range(1, len(words)):
+    said = [m.group().lower() for m in found]
+    for k in range(1, len(said)):
         # the whole list so far, or the item alone ("- Age. Risk rises. Age. Risk rises.")
-        for echo in (before + words[:k], words[:k]):
+        for echo in (before + said[:k], said[:k]):
             end = k + len(echo)
-            if len(echo) >= _ECHO_WORDS and end <= len(words) and words[k:end] == echo:
+            if len(echo) >= _ECHO_WORDS and end <= len(said) and said[k:end] == echo:
                 after = item[found[end - 1].end() :]
                 if _ends_copy(after):
                     return item[: found[k].start()].rstrip(), after.lstrip(" .;,?!")
@@ -171,8 +172,9 @@ def _ends_copy(after: str) -> bool:
     return not after.strip() or after.lstrip()[0] in ".;?!"
 
 
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _TOKEN.findall(text)]
+def words(text: str) -> list[str]:
+    """The text's words, lower case (letters and digits; everything else separates them)."""
+    return _LOWER_WORD.findall(text.lower())
 
 
 def _after_words(text: str, n: int) -> str:
