@@ -97,10 +97,20 @@ def test_citation_opens_its_source_card(page):
     link = page.locator("#chat .bot a[href*='#source-']").last
     link.wait_for(timeout=180_000)
     number = link.get_attribute("href").split("#source-")[1]
+    opened = f"() => document.querySelector('#source-{number} details')?.open === true"
+    # The link appears while the answer still streams; the source cards are drawn again when it
+    # ends, so a click in between can be lost: click again, as a person would.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(2):
+        link.click()
+        try:
+            page.wait_for_function(opened, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
     link.click()
-    page.wait_for_function(
-        f"() => document.querySelector('#source-{number} details')?.open === true", timeout=10_000
-    )
+    page.wait_for_function(opened, timeout=10_000)
 
 
 def test_stop_ends_the_answer_and_frees_the_model(page):
