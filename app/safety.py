@@ -18,9 +18,12 @@ Two layers, both deterministic:
    the 1,840 messages, cross-validation prefers the classifier alone (the rules then guard
    only a check without an embedder); all rules raise false alarms on background stories.
 
-One rule runs whatever the setting: a fever in a baby under three months (:func:`infant_fever`),
-an emergency by every guideline, which a classifier of words cannot learn from "newborn" and
-"fever" each being harmless alone.
+Two rules run whatever the setting (:func:`always_on`): a fever in a baby under three months
+(:func:`infant_fever`), an emergency by every guideline, which a classifier of words cannot learn
+from "newborn" and "fever" each being harmless alone; and a fever at any age with a red flag (a
+seizure, a stiff neck, a rash that does not fade, someone hard to wake or struggling to breathe:
+:func:`fever_red_flag`), so that the classifier can learn that a fever with an earache is a
+question without learning the emergencies, which raised its false alarms elsewhere.
 
 Settings are chosen by cross-validation on the labeled messages and reported on a separate
 test set, written by someone who saw neither, by ``bench/safety.py``.
@@ -242,6 +245,58 @@ def infant_fever(question: str) -> SafetyResult:
     return SafetyResult("emergency", _message("emergency", text), "infant_fever!")
 
 
+# Signs that make a fever an emergency at any age (NHS, AAP: call 911 or go to the emergency
+# department): a seizure, a stiff neck, a rash that does not fade when pressed, someone hard to
+# wake, floppy or confused, or struggling to breathe.
+_FEVER_RED_FLAG = (
+    r"\b(seiz\w*|convuls\w*|(having|had|has) a fit|stiff neck|neck (is |was |feels )?(very |really )?"
+    r"stiff|(cant|wont|cannot|unable to) (bend|touch|put) (his|her|my|their) (chin|head|neck)|"
+    r"(rash|spots)\b.{0,40}\b(doesnt|does not|dont|do not|wont|not|didnt|did not) "
+    r"(fade|go away|blanch|disappear|go white)|non ?blanching|purple (rash|spots|blotches)|"
+    r"(hard|difficult|cant|can not|cannot|wont|unable) to (wake|rouse)|(cant|can not|cannot|"
+    r"couldnt|wont) (wake|rouse)|not waking|"
+    r"unresponsive|(not|wont|isnt) respond\w*|limp|floppy|(struggling|fighting|gasping|working "
+    r"hard|cant|can not|cannot|trouble|difficulty|hard time) (to |for |with )?breath\w*|"
+    r"ribs? (are |is )?(sucking|pulling) in|grunting|(lips|face|skin) (\w+ ){0,2}(blue|grey|gray)|"
+    r"blue lips|delirious|not making sense|"
+    # confused in mind, not "confused about which medicine to take"
+    r"confus\w*(?! (about|by|on|as to|whether|if|why|what|which|how|with)))\b"
+)
+# "two months ago", "the doctor checked him and said": the Spanish of _PAST and _CARE_GIVEN.
+_PAST_ES = (
+    r"\bhace (\d+|un|una|dos|tres|unos|unas|varios|varias) (dias|semanas|meses|anos)\b|"
+    r"\b(el ano pasado|la semana pasada|el mes pasado|lo revisaron|la revisaron|nos dijeron|"
+    r"el medico dijo|la doctora dijo|el doctor dijo)\b"
+)
+# Someone in particular, or now: what makes "fever and a stiff neck" a report, not a topic.
+_PERSONAL = r"\b(i|im|ive|me|my|we|our|us|he|hes|she|shes|his|her|him|they|theyre|their|them)\b"
+
+
+def fever_red_flag(question: str) -> SafetyResult:
+    """A fever with a sign that makes it an emergency at any age. Checked whatever the setting,
+    like :func:`infant_fever`: the classifier cannot tell "fever of 102 and pulling at his ear"
+    (ask a doctor) from "fever of 102 and a stiff neck" (go now) by their words, and learning
+    both from examples raised its false alarms on other messages."""
+    text = normalise(question)
+    if not (re.search(_FEVER, text) and re.search(_FEVER_RED_FLAG, text)):
+        return OK
+    now = bool(re.search(_NOW, re.sub(_FEELING_NOW, "", text)))
+    topic = bool(re.search(_GENERAL, text)) and not re.search(_PERSONAL, text)
+    past = re.search(_PAST, text) or re.search(_CHRONIC, text) or re.search(_PAST_ES, text)
+    past = past and not now
+    seen_to = re.search(_CARE_GIVEN, text) and not re.search(_STILL_URGENT, text)
+    if topic or past or seen_to or re.search(_HOW_TO_TELL, text):
+        return OK
+    return SafetyResult("emergency", _message("emergency", text), "fever_red_flag!")
+
+
+def always_on(question: str) -> SafetyResult:
+    """The checks that run whatever the rules setting: fevers that mean go now."""
+    if (verdict := infant_fever(question)).stop:
+        return verdict
+    return fever_red_flag(question)
+
+
 def _asks_about_condition(question: str) -> bool:
     """A question for information ("how do doctors test for it?"), not for what to do now."""
     if re.search(
@@ -280,7 +335,7 @@ def check_rules(question: str) -> SafetyResult:
         if not topic_only:
             return SafetyResult("self_harm", _message("self_harm", text), "self_harm")
     if not handled:
-        if (fever := infant_fever(question)).stop:
+        if (fever := always_on(question)).stop:
             return fever
         if _head_injury(text) and (not general or someone_now):
             return SafetyResult("emergency", _message("emergency", text), "head_injury")
@@ -400,7 +455,7 @@ class SafetyChecker:
 
     def rules(self, question: str) -> SafetyResult:
         if self.cfg.rules == "none" and self.classifier is not None:
-            return infant_fever(question)
+            return always_on(question)
         verdict = check_rules(question)
         strong = verdict.rule.endswith("!") or self.cfg.rules == "all" or self.classifier is None
         return verdict if verdict.stop and strong else OK

@@ -32,8 +32,8 @@ from app.safety import (
     SafetyChecker,
     SafetyClassifier,
     SafetyConfig,
+    always_on,
     check_rules,
-    infant_fever,
     read_examples,
 )
 from bench.common import cached
@@ -114,7 +114,7 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
     """Every setting of GRID, scored out of fold (the rules run once per message)."""
     verdicts = [check_rules(r["text"]) for r in rows]
     rules = {
-        "none": [infant_fever(r["text"]) for r in rows],  # the fixed check runs in every mode
+        "none": [always_on(r["text"]) for r in rows],  # the fixed checks run in every mode
         "strong": [v if v.rule.endswith("!") else OK for v in verdicts],
     }
     grid = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.safety import SafetyChecker, check_rules, gives_a_dose, infant_fever
+from app.safety import SafetyChecker, check_rules, fever_red_flag, gives_a_dose, infant_fever
 
 # The messages the issue found slipping through, in people's words.
 EMERGENCIES = [
@@ -103,6 +103,9 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     assert checker.check("my 3 week old feels hot and her temp is 100.7").outcome == "emergency"
     assert checker.check("my newborn has a fever").rule == "infant_fever!"
     assert checker.check("my newborn won't stop crying").outcome == "ok"
+    # ... and at any age with a red flag; an earache beside it is a question.
+    assert checker.check("my toddler has a fever of 102 and is pulling at his ear").outcome == "ok"
+    assert checker.check("my son has a fever and is struggling to breathe").outcome == "emergency"
 
 
 @pytest.mark.parametrize(
@@ -126,6 +129,31 @@ def test_a_fever_in_a_baby_under_three_months_is_an_emergency(message, outcome):
     assert infant_fever(message).outcome == outcome
     if outcome == "emergency":  # whatever the rules setting: the classifier alone included
         assert check_rules(message).outcome == "emergency"
+        assert SafetyChecker().check(message).outcome == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("message", "outcome"),
+    [
+        ("my toddler has a fever of 103 and just had a seizure", "emergency"),
+        ("my kid has a fever and his neck is stiff", "emergency"),
+        ("my toddler has a fever and a purple rash that doesn't fade when i press it", "emergency"),
+        ("my daughter has a fever and i can't wake her up properly", "emergency"),
+        ("my son has a fever and his lips are turning blue", "emergency"),
+        ("grandma has a fever and is suddenly confused", "emergency"),
+        # a fever with an everyday sign, a topic, the past, a seen-to seizure, another confusion
+        ("my toddler has a fever of 102 and is pulling at his ear", "ok"),
+        ("my baby has a fever and a rash, should i worry", "ok"),
+        ("what are the signs of meningitis? fever, stiff neck and a rash", "ok"),
+        ("my son had a febrile seizure last year with a fever, will it happen again", "ok"),
+        ("my son had a febrile seizure with a fever, the doctor said it was harmless", "ok"),
+        ("i have a fever and feel confused about whether to take tylenol or advil", "ok"),
+        ("mi hijo tuvo una convulsion por fiebre hace dos meses, es normal", "ok"),
+    ],
+)
+def test_a_fever_with_a_red_flag_is_an_emergency_at_any_age(message, outcome):
+    assert fever_red_flag(message).outcome == outcome
+    if outcome == "emergency":  # whatever the rules setting: the classifier alone included
         assert SafetyChecker().check(message).outcome == "emergency"
 
 
