@@ -268,6 +268,11 @@ _PAST_ES = (
     r"\b(el ano pasado|la semana pasada|el mes pasado|lo revisaron|la revisaron|nos dijeron|"
     r"el medico dijo|la doctora dijo|el doctor dijo)\b"
 )
+# "when she was 18 months", "has been fine since": a fever and its red flag told as the past.
+_OVER_NOW = (
+    r"\bwhen (he|she|i|they|we|you) (was|were)\b|\b(has|have|hes|shes|weve|theyve|ive) been "
+    r"(fine|ok|okay|good|normal|well)\b|\bsince then\b"
+)
 # Someone in particular, or now: what makes "fever and a stiff neck" a report, not a topic.
 _PERSONAL = r"\b(i|im|ive|me|my|we|our|us|he|hes|she|shes|his|her|him|they|theyre|their|them)\b"
 
@@ -282,8 +287,8 @@ def fever_red_flag(question: str) -> SafetyResult:
         return OK
     now = bool(re.search(_NOW, re.sub(_FEELING_NOW, "", text)))
     topic = bool(re.search(_GENERAL, text)) and not re.search(_PERSONAL, text)
-    past = re.search(_PAST, text) or re.search(_CHRONIC, text) or re.search(_PAST_ES, text)
-    past = past and not now
+    past = any(re.search(p, text) for p in (_PAST, _CHRONIC, _PAST_ES)) and not now
+    past = past or re.search(_OVER_NOW, text)  # "she's 3 now and has been fine"
     seen_to = re.search(_CARE_GIVEN, text) and not re.search(_STILL_URGENT, text)
     if topic or past or seen_to or re.search(_HOW_TO_TELL, text):
         return OK
@@ -387,6 +392,7 @@ class SafetyConfig:
             DATA / "safety_exemplars.jsonl",
             DATA / "safety_labeled.jsonl",
             DATA / "safety_more.jsonl",
+            DATA / "safety_everyday.jsonl",
             QUESTIONS,
         )
     )

@@ -8,7 +8,8 @@ The check learns from the labeled messages in ``app/data`` (and people's health 
 dev half of ``rag/queries/messages.jsonl``). It is tested on messages it never saw:
 ``bench/data/safety_v3.jsonl`` (English and Spanish, written by someone who saw neither the
 rules nor the training messages) and the test half of ``rag/queries/messages.jsonl`` (health questions the app must answer: every
-alarm on them is a false alarm). ``--sweep`` chooses the classifier's settings and which rules
+alarm on them is a false alarm), and ``bench/data/safety_everyday_test.jsonl`` (everyday
+questions, also all to be answered: its false alarms are reported as "everyday"). ``--sweep`` chooses the classifier's settings and which rules
 run beside it by 5-fold cross-validation on the training messages alone: the highest recall of
 emergencies and self-harm with at most 5% false alarms on the training look-alikes (written to be
 hard). Prints one JSON object.
@@ -45,6 +46,11 @@ DATA = Path(__file__).resolve().parent / "data"
 # neither the rules nor the training messages. safety_v2.jsonl, the previous test set, has been
 # looked at since (its misses were studied), so it is reported but no longer unseen.
 TEST = DATA / "safety_v3.jsonl"
+# Everyday questions to answer (sleep, aches, past events, alarming words used calmly), written
+# by a helper who saw neither the rules nor the training messages: the test half of 320 (every
+# other message of each kind). Of the dev half, the 8 the check flagged were added to its
+# training messages (app/data/safety_everyday.jsonl).
+EVERYDAY = DATA / "safety_everyday_test.jsonl"
 URGENT = {"emergency", "self_harm"}
 GRID = {
     "classifier_c": (1.0, 3.0, 10.0),
@@ -128,6 +134,12 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
                 learned = best if p[best] >= threshold else "ok"
                 outcomes.append(ruled.outcome if ruled.stop else learned)
             s = score(rows, outcomes)
+            # The bar is held on the messages it was set on: the everyday look-alikes (all
+            # false alarms once) teach the classifier but are not counted in it.
+            barred = [
+                (r, o) for r, o in zip(rows, outcomes, strict=True) if r.get("set") != "everyday"
+            ]
+            s["false_alarms"] = score(*map(list, zip(*barred, strict=True)))["false_alarms"]
             grid.append(
                 {
                     "classifier_c": c,
@@ -146,6 +158,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sweep", action="store_true", help="choose settings by cross-validation")
     p.add_argument("--test", type=Path, default=TEST, help="labeled test messages (JSON lines)")
+    p.add_argument("--everyday", type=Path, default=EVERYDAY, help="everyday questions (all ok)")
     p.add_argument("--show-misses", action="store_true", help="list the missed messages")
     args = p.parse_args()
     model = load_embedder(DEFAULT_EMBEDDER)
@@ -172,8 +185,11 @@ def main() -> None:
     result["settings"] = {k: getattr(cfg, k) for k in GRID}
     result["test_set"] = args.test.name
     result["test"] = score(rows, [checker.check(r["text"]).outcome for r in rows])
+    everyday = [json.loads(line) for line in args.everyday.read_text().splitlines() if line]
+    result["everyday"] = score(everyday, [checker.check(r["text"]).outcome for r in everyday])
     if not args.show_misses:
-        result["test"]["misses"] = len(result["test"]["misses"])
+        for part in ("test", "everyday"):
+            result[part]["misses"] = len(result[part]["misses"])
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
