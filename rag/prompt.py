@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.passage import Passage
-from rag.text import Stems, is_furniture, is_heading, is_question, to_markdown
+from rag.text import Stems, is_furniture, is_heading, is_lone_lead, is_question, to_markdown
 
 SYSTEM_PROMPT = (
     "You are MedGround, a careful medical information assistant. Answer the question using "
@@ -70,12 +70,13 @@ class Candidate:
 
 
 def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable unit of the numbered passages (not headings, questions or page furniture)."""
+    """Every quotable unit of the numbered passages (not headings, questions, page furniture or
+    a list's lead without its list)."""
     return [
         Candidate(i, j, unit)
         for i, p in enumerate(passages, 1)
         for j, unit in enumerate(p.units, 1)
-        if not (is_heading(unit) or is_question(unit) or is_furniture(unit))
+        if not (is_heading(unit) or is_question(unit) or is_furniture(unit) or is_lone_lead(unit))
     ]
 
 

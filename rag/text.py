@@ -29,6 +29,14 @@ _WORD = re.compile(r"[A-Za-z]+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _LOWER_WORD = re.compile(r"[a-z0-9]+")
 _LABEL = re.compile(r"^Summary : ")  # MedlinePlus opens 295 answers with it; no part of a quote
+# NIHSeniorHealth's instructions for the page's video player (88 passages), run into the prose
+# around them: "(Watch the video to learn about X. To enlarge the video, click the brackets in
+# the lower right-hand corner. To reduce the video, press the Escape (Esc) button on your
+# keyboard.) A doctor can help..."
+_VIDEO = re.compile(
+    r"\(?Watch the videos? (?:to|about|on)\b[^.]*\.\s*|To enlarge the videos?\b[^.]*\.\s*|"
+    r"To reduce the videos?, press the Escape \(Esc\) button on your keyboard\.\)?\s*"
+)
 _ECHO_WORDS = 4  # a shorter repeat can be the text itself ("very very")
 _LEAD_ITEM_WORDS = 15  # a list's first item glued to its lead is a short phrase
 
@@ -67,7 +75,7 @@ def clean_answer(raw: str) -> str:
     """Upstream answer text -> paragraphs, headings and ``- `` list items, one per line."""
     lines: list[str] = []
     for piece in _BREAK.split(raw.replace("\r", "")):
-        piece = _LABEL.sub("", " ".join(piece.split()))
+        piece = _VIDEO.sub("", _LABEL.sub("", " ".join(piece.split()))).strip()
         if piece in {"", "-"}:
             continue
         if piece.startswith("-") and not piece.startswith("--"):
@@ -195,6 +203,12 @@ def is_heading(unit: str) -> bool:
     )
 
 
+def is_lone_lead(unit: str) -> bool:
+    """A sentence that introduces a list the source did not mark as one ("Call 911 for emergency
+    care if:", its items on the lines after it): quoted alone it promises what it never says."""
+    return "\n" not in unit and unit.rstrip().endswith(":")
+
+
 def is_question(unit: str) -> bool:
     """A question on a line of its own ("How might X be treated?"): a heading in the NIH
     answers (4,542 of them), never an answer (a list under a question keeps its items)."""
@@ -214,7 +228,10 @@ _FURNITURE = re.compile(
     # GARD's symptom table, flattened upstream into one run-on line (2,243 answers)
     r"|signs and symptoms approximate number of patients"
     # MedlinePlus's credit line for the NIH institute that wrote the page (506 of them)
-    r"|nih: )",
+    r"|nih: "
+    # GARD's pointers to other pages (222 lists of MedlinePlus topics, laboratories, links)
+    r"|these resources from medlineplus offer information|please click on the links? to access"
+    r"|to (view|access) the contact information for the|to read more about the different types)",
     re.IGNORECASE,
 )
 

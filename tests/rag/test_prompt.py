@@ -96,6 +96,14 @@ def test_page_furniture_is_never_offered():
     assert units == ["Gout hurts."]
 
 
+def test_a_lead_is_offered_with_its_list_never_alone():
+    text = (
+        "Call 911 for emergency care if:\nYou have blue lips.\nTriggers include:\n- smoke\n- dust"
+    )
+    units = [c.text for c in all_candidates([passage(1, text)])]
+    assert units == ["You have blue lips.", "Triggers include:\n- smoke\n- dust"]
+
+
 def test_a_question_is_never_offered_but_the_answer_under_it_is():
     text = "How might gout be treated?\nRest helps. What causes flares?\n- red meat\n- beer"
     units = [c.text for c in all_candidates([passage(1, text)])]

@@ -143,6 +143,23 @@ def test_furniture_is_the_shared_template_not_the_topic():
     assert is_furniture(table)
 
 
+def test_pointers_to_other_pages_and_video_controls_are_not_text():
+    assert is_furniture(
+        "These resources from MedlinePlus offer information about the diagnosis and management "
+        "of various health conditions:\n- Diagnostic Tests\n- Drug Therapy"
+    )
+    assert is_furniture("Please click on the link to access this resource.")
+    raw = (
+        "Sources of help. (Watch the video to learn more about getting help for alcohol use "
+        "disorder (AUD). To enlarge the video, click the brackets in the lower right-hand corner. "
+        "To reduce the video, press the Escape (Esc) button on your keyboard.) A doctor can help."
+    )
+    assert clean_answer(raw) == "Sources of help. A doctor can help."
+    # a video of the body itself is the topic
+    raw = "A small camera on the tube sends a video image to a screen."
+    assert clean_answer(raw) == raw
+
+
 def test_medlineplus_summary_label_is_not_text():
     raw = "Summary : Caffeine is a bitter substance.    Physical exam : A check of the body."
     assert (
