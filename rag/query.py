@@ -37,7 +37,8 @@ QTYPE_CUES = {
     "treatment": r"\btreat|\bcure|medicine|medication|\bdrugs?\b|therap|surgery|what can (i|be|we) do|"
     r"relie|manage|get rid|\bpills?\b|remed|what will they give|what (should|do) (i|we|you) do|"
     r"\bcurable|bring (\w+ ){0,3}down|\blower (my|his|her|your|their|a|the)? ?(fever|blood|cholesterol|"
-    r"sugar|temperature)|\bease\b|sooth|\bheal(s|ing|ed)?\b|take for|how (do|can|should) (i|you|we) stop",
+    r"sugar|temperature)|\bease\b|sooth|\bheal(s|ing|ed)?\b|take for|how (do|can|should) (i|you|we) stop|"
+    r"what (helps|can help|will help|would help)|(does|do|can|will|would) \w+( \w+)? help (with|for)\b",
     "prevention": r"prevent|avoid|stop getting|lower (my |the )?risk|reduce (my |the )?risk|"
     r"keep from|protect",
     "exams and tests": r"\btests?\b|testing|diagnos|screen|check for|\bexam|scan|biopsy",

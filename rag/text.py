@@ -231,7 +231,15 @@ _FURNITURE = re.compile(
     r"|nih: "
     # GARD's pointers to other pages (222 lists of MedlinePlus topics, laboratories, links)
     r"|these resources from medlineplus offer information|please click on the links? to access"
-    r"|to (view|access) the contact information for the|to read more about the different types)",
+    r"|to (view|access) the contact information for the|to read more about the different types"
+    # pointers to another section or page (923 units: CancerGov's "See the Treatment Options
+    # section that follows", "See Drugs Approved for …", "Read more about DASH", "See a chart")
+    r"|see (the (\w+ )?(section|summar\w*|following|treatment options|general information|latest"
+    r"|list|pdq|chart|video|article|fact sheet|table)|a chart|drugs approved)|read more\b"
+    r"|for more information\b|learn more about\b|visit (http|www)"
+    r"|go to the (health topics?|diseases and conditions)"
+    # a credit line like the NIH ones, for pages from the Office on Women's Health
+    r"|dept\. of health and human services)",
     re.IGNORECASE,
 )
 

@@ -149,6 +149,9 @@ def test_pointers_to_other_pages_and_video_controls_are_not_text():
         "of various health conditions:\n- Diagnostic Tests\n- Drug Therapy"
     )
     assert is_furniture("Please click on the link to access this resource.")
+    assert is_furniture("See the Treatment Options section that follows for links to trials.")
+    assert is_furniture("See a chart that compares signs of Alzheimers disease with normal aging.")
+    assert not is_furniture("See a doctor if the rash spreads.")
     raw = (
         "Sources of help. (Watch the video to learn more about getting help for alcohol use "
         "disorder (AUD). To enlarge the video, click the brackets in the lower right-hand corner. "
