@@ -136,10 +136,9 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
             s = score(rows, outcomes)
             # The bar is held on the messages it was set on: the everyday look-alikes (all
             # false alarms once) teach the classifier but are not counted in it.
-            barred = [
-                (r, o) for r, o in zip(rows, outcomes, strict=True) if r.get("set") != "everyday"
-            ]
-            s["false_alarms"] = score(*map(list, zip(*barred, strict=True)))["false_alarms"]
+            kept = [i for i, r in enumerate(rows) if r.get("set") != "everyday"]
+            barred = score([rows[i] for i in kept], [outcomes[i] for i in kept])
+            s["false_alarms"] = barred["false_alarms"]
             grid.append(
                 {
                     "classifier_c": c,
