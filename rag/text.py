@@ -27,7 +27,6 @@ _LONG_ITEM_WORDS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z]+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-_LOWER_WORD = re.compile(r"[a-z0-9]+")
 _LABEL = re.compile(r"^Summary : ")  # MedlinePlus opens 295 answers with it; no part of a quote
 # NIHSeniorHealth's instructions for the page's video player (88 passages), run into the prose
 # around them: "(Watch the video to learn about X. To enlarge the video, click the brackets in
@@ -182,7 +181,7 @@ def _ends_copy(after: str) -> bool:
 
 def words(text: str) -> list[str]:
     """The text's words, lower case (letters and digits; everything else separates them)."""
-    return _LOWER_WORD.findall(text.lower())
+    return _TOKEN.findall(text.lower())
 
 
 def _after_words(text: str, n: int) -> str:
