@@ -28,6 +28,7 @@ from rag.prompt import (
     build_grounded_messages,
     parse_choices,
 )
+from rag.retriever import condition_key
 
 ANSWER_MODES = ("grounded", "extract", "free")
 
@@ -63,9 +64,10 @@ def grounded_choices(
     messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
     rendered = model.render(messages)
     on_focus = named if selection.stay_on_focus else None
+    together = _together(passages, named) if selection.stay_on_condition else None
     if not model.prefix_continuation:
         for chosen in _in_one_call(model, rendered, candidates, cancel):
-            yield chosen and _stay_on_focus(chosen, on_focus)
+            yield chosen and _stay_together(_stay_on_focus(chosen, on_focus), together)
         return
     reply = ""
     chosen: list[Candidate] = []
@@ -74,6 +76,8 @@ def grounded_choices(
             left = [c for c in candidates if c not in chosen]
             if on_focus is not None and any(on_focus[c.source - 1] for c in chosen):
                 left = [c for c in left if on_focus[c.source - 1]]
+            if together is not None and chosen:
+                left = [c for c in left if together[chosen[0].source - 1][c.source - 1]]
             if (cancel is not None and cancel.is_set()) or (chosen and not left):
                 return
             if chosen:
@@ -100,6 +104,20 @@ def _stay_on_focus(chosen: list[Candidate], on_focus: Sequence[bool] | None) -> 
         if on_focus[c.source - 1] or not any(on_focus[k.source - 1] for k in kept):
             kept.append(c)
     return kept
+
+
+def _together(passages, named: Sequence[bool] | None) -> list[list[bool]]:
+    """``[a][b]``: an answer that opened with passage ``a`` may quote passage ``b`` (both 0-based):
+    ``b`` is about the same condition, or one the message names."""
+    keys = [condition_key(p.focus) for p in passages]
+    named = named or [False] * len(passages)
+    return [[k == other or bool(n) for other, n in zip(keys, named, strict=True)] for k in keys]
+
+
+def _stay_together(chosen: list[Candidate], together: list[list[bool]] | None) -> list[Candidate]:
+    if together is None or not chosen:
+        return chosen
+    return [c for c in chosen if together[chosen[0].source - 1][c.source - 1]]
 
 
 def _in_one_call(model, rendered: Rendered, candidates, cancel) -> Iterator[list[Candidate] | None]:

@@ -20,6 +20,7 @@ from app.answer_modes import (
     extract_choices,
     grounded_choices,
 )
+from app.mentions import mention_note, unmentioned
 from app.model import LocalModel, ModelError, timed_stream
 from app.own_thread import on_own_thread
 from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose
@@ -95,6 +96,9 @@ class Answer:
     safety: str = "ok"  # "ok", "emergency", "self_harm", "dosing" or "invalid"
     low_relevance: bool = False  # retrieval too weak: no answer was attempted
     not_answered: bool = False  # the answer says that the sources do not answer this
+    # shown above the answer: what the question asks about that the answer never mentions
+    # ("coffee" in "does coffee raise blood pressure"; app.mentions)
+    note: str = ""
     citations: list[int] = field(default_factory=list)  # source numbers the answer cites
     sources: list[Hit] = field(default_factory=list)  # retrieved passages, numbered from 1
     unsupported: list[str] = field(default_factory=list)  # free mode: sentences not supported
@@ -218,15 +222,17 @@ class Pipeline:
             if not self.covered(hits):
                 ans.low_relevance = ans.not_answered = True
                 ans.answer = NOT_COVERED + (ENGLISH_ONLY if mostly_non_latin(question) else "")
-            elif mode == "grounded":
-                ans.mode = mode
-                yield from self._grounded(ans, cancel, self._prompt_question(question, history))
             else:
                 ans.mode = mode
-                yield from (self._extract if mode == "extract" else self._free)(ans, cancel)
+                if mode == "grounded":
+                    yield from self._grounded(ans, cancel, self._prompt_question(question, history))
+                else:
+                    yield from (self._extract if mode == "extract" else self._free)(ans, cancel)
         except (ModelError, RuntimeError, OSError, ValueError) as exc:
             ans.error = f"{type(exc).__name__}: {exc}"
             ans.answer = FAILED.format(type(exc).__name__)
+        if ans.mode and not ans.not_answered and not ans.error:
+            ans.note = mention_note(unmentioned(self.asked(question, history), ans.answer))
         ans.done = True
         ans.timings["total_ms"] = _ms(start)
         yield ans
@@ -255,10 +261,13 @@ class Pipeline:
         self._set_choices(ans, chosen)
         return iter(())
 
+    def asked(self, question: str, history: list[str] | None) -> str:
+        """What the message asks: a long message's question sentences with the conditions it
+        names; a follow-up with the condition it borrows (``rag.query``)."""
+        return self.retriever.parser.parse(question, history).asked or question
+
     def _prompt_question(self, question: str, history: list[str] | None) -> str:
-        if self.cfg.prompt_question == "asked":
-            return self.retriever.parser.parse(question, history).asked or question
-        return question
+        return self.asked(question, history) if self.cfg.prompt_question == "asked" else question
 
     def grounded_candidates(self, question: str, hits: list[Hit]) -> list[Candidate]:
         """The source units a grounded prompt offers for this question."""

@@ -121,6 +121,8 @@ def chat_text(ans: Answer) -> str:
     if not ans.answer:
         return "…"
     text = linked_citations(ans.answer, len(ans.sources))
+    if ans.note:
+        text = f"{ans.note}\n\n{text}"
     if ans.done and ans.mode in MODE_NOTES:
         text += f"\n\n<sub>{MODE_NOTES[ans.mode]}</sub>"
     return text

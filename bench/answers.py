@@ -39,7 +39,7 @@ from bench.answer_metrics import score_answer
 from bench.common import percentiles
 from rag.evaluate import read_split
 from rag.index import Index, default_index_dir
-from rag.retriever import Retriever
+from rag.retriever import RetrievalConfig, Retriever
 from training.augment import PHRASINGS
 
 MESSAGES = Path(__file__).resolve().parent.parent / "rag" / "queries" / "messages.jsonl"
@@ -118,6 +118,10 @@ def run(pipeline: Pipeline, mode: str, rows: list[dict], cases: list[dict], inde
         values = [m[key] for m, _ in pool if m[key] is not None]
         summary[key] = round(statistics.fmean(values), 4) if values else None
     summary["wrongly_unanswered"] = round(statistics.fmean(m["not_answered"] for m, _ in scored), 4)
+    # answers that say they do not mention something asked about ("coffee"; app.mentions)
+    summary["noted"] = (
+        round(statistics.fmean(bool(a.note) for _, a in answered), 4) if answered else None
+    )
     summary["abstention"] = round(statistics.fmean(abstained), 4) if abstained else None
     summary["unanswerable_cases"] = len(abstained)
     summary["fallback_rate"] = round(
@@ -185,12 +189,17 @@ def main() -> None:
         help="PipelineConfig fields to override: JSON, or a JSON file "
         """('{"selection": {"off_focus_penalty": 0}}')""",
     )
+    p.add_argument(
+        "--retrieval",
+        help="""RetrievalConfig fields to override, JSON ('{"lead_margin": 0.05}')""",
+    )
     p.add_argument("--out", type=Path, help="write per-answer rows (JSONL) here")
     p.add_argument("--doc", type=Path, help="write a side-by-side Markdown page here")
     args = p.parse_args()
 
     index = Index.open(args.index)
-    retriever = Retriever(index)
+    retrieval = RetrievalConfig(**json.loads(args.retrieval)) if args.retrieval else None
+    retriever = Retriever(index, config=retrieval)
     rows = read_split(args.queries, args.split)
     if args.limit:
         rows = rows[: args.limit]

@@ -50,6 +50,12 @@ class RetrievalConfig:
     # allowed (bench/retrieval.py), so it is off
     query_int8: bool = False
     ef_search: int = 128  # HNSW search breadth (larger: closer to exact, slower); dev-chosen
+    # a record is shown by its answer's first passage when that passage's cosine is within this
+    # margin of the record's best: an answer's opening states the answer ("Shingles is…"),
+    # a later passage its details ("In a very small number of cases…"). Ranking and the
+    # "not in my sources" cosine stay the record's best. 0 shows the best passage. Chosen on
+    # dev answers (0, 0.05, 0.1; docs/results/answers_dev_lead_passage.json)
+    lead_margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,11 @@ class Retriever:
                 [lexical_passage.get(r, self._record_passages[r][0]) for r in records.tolist()],
                 dtype=np.int64,
             )
+        if self.index.vectors is not None and self.config.lead_margin > 0 and len(records):
+            lead = np.array([self._record_passages[r][0] for r in records.tolist()])
+            lead_cos = (self.index.vectors[lead] @ texts).max(axis=1)
+            closer = lead_cos >= out["passage_cos"] - self.config.lead_margin
+            out["passage"] = np.where(closer, lead, out["passage"])
         out["question_cos"] = self._best(
             self._record_questions, records, self._question_vectors, texts
         )[0]
@@ -336,8 +347,8 @@ def _per_condition(first: list[Passage], names: list[set[str]]) -> list[set[str]
     """Each record's names pooled with those of every record about the same condition."""
     pooled: dict[str, set[str]] = {}
     for p, record_names in zip(first, names, strict=True):
-        pooled.setdefault(_condition_key(p.focus), set()).update(record_names)
-    return [pooled[_condition_key(p.focus)] for p in first]
+        pooled.setdefault(condition_key(p.focus), set()).update(record_names)
+    return [pooled[condition_key(p.focus)] for p in first]
 
 
 def _canonical(first: list[Passage]) -> dict[str, str]:
@@ -365,7 +376,7 @@ _NOT_NAMES = STOPWORDS | {"another", "syndrome", "deficiency", "side"}
 _WHO = re.compile(r" in (adults|children|children and teens|men|males|women|newborns)$")
 
 
-def _condition_key(focus: str) -> str:
+def condition_key(focus: str) -> str:
     """One key for the records about one condition, however each source writes its name
     ("Tuberculosis (TB)", "What I need to know about Tuberculosis": "tuberculosis"; "Kidney
     Stones in Adults", "Parasites - Lice - Head Lice", "Urinary Tract Infection")."""

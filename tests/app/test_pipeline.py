@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -288,3 +289,30 @@ def test_an_answer_that_quotes_the_named_condition_stays_on_it(retriever, model,
     off_focus = [o for o in offered_later if not o.strip().startswith("[1.")]
     assert not off_focus if stay else off_focus
     assert ans.citations == [1] if stay else 1 in ans.citations
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_an_answer_that_opens_on_one_condition_can_stay_on_it(retriever, model, together):
+    from rag.prompt import SelectionConfig
+
+    hits = [retriever.search("How is gout treated?", k=1)[0]]
+    hits.append(retriever.search("How is asthma treated?", k=1)[0])
+    hits = [dataclasses.replace(h, named=False) for h in hits]  # neither is named
+    cfg = PipelineConfig(selection=SelectionConfig(stay_on_condition=together))
+    offered_later: list[str] = []
+    real_pick = model.pick
+
+    def first_picks_source_1(prompt, options, stop=False):
+        if not stop:
+            return next(i for i, o in enumerate(options) if o.startswith("[1."))
+        offered_later.extend(options)
+        return real_pick(prompt, options, stop)
+
+    model.pick = first_picks_source_1
+    try:
+        ans = Pipeline(retriever, model, cfg).ask("How is gout treated?", hits=hits)
+    finally:
+        del model.pick
+    assert ans.raw_answer.startswith("[1.") and offered_later
+    other = [o for o in offered_later if o.strip().startswith("[2.")]
+    assert not other if together else other

@@ -118,7 +118,7 @@ def test_passages_with_all_of_some_words(retriever):
 
 
 def test_one_condition_key_however_a_source_titles_it():
-    from rag.retriever import _condition_key
+    from rag.retriever import condition_key
 
     same = [
         ("What I need to know about Diarrhea", "Diarrhea"),
@@ -130,11 +130,9 @@ def test_one_condition_key_however_a_source_titles_it():
         ("Parasites - Scabies", "Scabies"),
     ]
     for title, name in same:
-        assert _condition_key(title) == _condition_key(name), title
-    assert _condition_key("Diabetes Insipidus") != _condition_key("Diabetes")
-    assert _condition_key("High Blood Pressure in Pregnancy") != _condition_key(
-        "High Blood Pressure"
-    )
+        assert condition_key(title) == condition_key(name), title
+    assert condition_key("Diabetes Insipidus") != condition_key("Diabetes")
+    assert condition_key("High Blood Pressure in Pregnancy") != condition_key("High Blood Pressure")
 
 
 def test_search_cli_json_and_errors(small_index, capsys, tmp_path):
@@ -167,3 +165,25 @@ def test_best_member_per_record_matches_a_plain_loop():
             continue
         best = (vectors[members] @ texts).max(axis=1)
         assert top[r] == pytest.approx(best.max()) and chosen[r] == members[best.argmax()]
+
+
+def test_a_record_is_shown_by_its_opening_when_that_is_nearly_as_close(retriever):
+    from rag.retriever import RetrievalConfig, Retriever
+
+    question = "What are the complications of shingles?"
+    best = Retriever(retriever.index, config=RetrievalConfig(lead_margin=0.0)).search(question)
+    lead = Retriever(retriever.index, config=RetrievalConfig(lead_margin=1.0)).search(question)
+    # Ranking and the "not in my sources" cosine stay the record's best; only the shown
+    # passage moves to the answer's opening.
+    assert [h.passage.record_id for h in best] == [h.passage.record_id for h in lead]
+    assert [h.cosine for h in best] == [h.cosine for h in lead]
+    assert all(h.passage.chunk == 0 for h in lead)
+    assert any(h.passage.chunk > 0 for h in best)
+    vector = retriever.embed([question])[0]
+    for h in best:
+        members = [
+            i for i, p in enumerate(retriever.passages) if p.record_id == h.passage.record_id
+        ]
+        cosines = retriever.index.vectors[members] @ vector
+        assert h.cosine == pytest.approx(float(cosines.max()), abs=1e-5)
+        assert retriever.passages[members[int(cosines.argmax())]] == h.passage

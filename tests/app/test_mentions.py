@@ -1,0 +1,57 @@
+"""What a question asks about that its answer never mentions (app.mentions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.mentions import ASKED_TERMS, asked_terms, mention_note, unmentioned
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        ("does coffee raise blood pressure", "High blood pressure is common.", ["coffee"]),
+        ("does coffee raise blood pressure", "Limit caffeine before the test.", []),
+        ("Can I drink Beer with gout?", "Alcohol can trigger gout attacks.", []),
+        ("can i take advil with high blood pressure", "Take medicines as prescribed.", ["advil"]),
+        (
+            "is it safe to take tylenol while pregnant",
+            "Ask before taking any medicine.",
+            ["tylenol", "pregnant"],
+        ),
+        ("can i take antibiotics while pregnant", "Antibiotics fight bacteria.", ["pregnant"]),
+        ("how do i get steady blood sugar", "Eat regular meals.", []),  # not "tea"
+        ("my nose is running, is it a cold", "Colds are caused by viruses.", []),
+        ("what causes gout", "Uric acid builds up.", []),
+    ],
+)
+def test_things_asked_about_that_the_answer_never_mentions(question, answer, missing):
+    assert unmentioned(question, answer) == missing
+
+
+def test_the_note_names_them_as_the_question_did():
+    assert mention_note([]) == ""
+    one = mention_note(["coffee"])
+    assert "does not mention coffee" in one and one.startswith("*") and one.endswith("*")
+    assert "tylenol or pregnant" in mention_note(["tylenol", "pregnant"])
+
+
+def test_each_phrase_belongs_to_one_thing():
+    import json
+
+    rows = [json.loads(line) for line in ASKED_TERMS.read_text().splitlines() if line.strip()]
+    said = [p.lower() for row in rows for p in row["asked"]]
+    assert len(said) == len(set(said)) and len(asked_terms()) == len(rows)
+
+
+def test_an_answer_that_never_mentions_what_was_asked_says_so(retriever):
+    from app.pipeline import Pipeline, PipelineConfig
+    from app.ui import chat_text
+
+    pipeline = Pipeline(retriever, None, PipelineConfig(answer_mode="extract"))
+    ans = pipeline.ask("Can yoga help with glaucoma?")
+    assert ans.citations and "yoga" not in ans.answer.lower()
+    assert "does not mention yoga" in ans.note
+    assert chat_text(ans).startswith(ans.note) and ans.to_dict()["note"] == ans.note
+    plain = pipeline.ask("What are the symptoms of glaucoma?")
+    assert plain.citations and plain.note == ""
