@@ -103,6 +103,7 @@ class Retriever:
         self.encoder = onnx_encoder(self.model, int8=self.config.query_int8) if use_onnx else None
         self._records: list[str] = sorted({p.record_id for p in index.passages})
         number = {rid: i for i, rid in enumerate(self._records)}
+        self._record_number = number
         self._passage_record = np.array([number[p.record_id] for p in index.passages])
         self._question_record = np.array([number[q.record_id] for q in index.questions])
         self._record_passages = _members(self._passage_record, len(self._records))
@@ -185,9 +186,17 @@ class Retriever:
         ).astype(np.float32)
 
     def search(
-        self, message: str, k: int = 5, mode: str | None = None, history: list[str] | None = None
+        self,
+        message: str,
+        k: int = 5,
+        mode: str | None = None,
+        history: list[str] | None = None,
+        fill_gap: float | None = None,
     ) -> list[Hit]:
-        return self.search_queries([self.parser.parse(message, history)], k, mode)[0]
+        """The top-k records; with ``fill_gap``, records scoring that far below the best give
+        their places to more passages of the best record (:meth:`fill`)."""
+        query = self.parser.parse(message, history)
+        return self.search_queries([query], k, mode, fill_gap)[0]
 
     def search_many(
         self, messages: list[str], k: int = 5, mode: str | None = None
@@ -195,9 +204,13 @@ class Retriever:
         return self.search_queries([self.parser.parse(m) for m in messages], k, mode)
 
     def search_queries(
-        self, queries: list[Query], k: int = 5, mode: str | None = None
+        self,
+        queries: list[Query],
+        k: int = 5,
+        mode: str | None = None,
+        fill_gap: float | None = None,
     ) -> list[list[Hit]]:
-        """Top-k records for each parsed query."""
+        """Top-k records for each parsed query (``fill_gap``: see :meth:`search`)."""
         mode = mode or self.config.mode
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
@@ -218,8 +231,32 @@ class Retriever:
         for q in queries:
             rows = range(start, start + len(q.texts))
             start += len(q.texts)
-            results.append(self._rank(q, rows, vectors, dense_ids, question_ids, bm25, k, mode))
+            hits = self._rank(q, rows, vectors, dense_ids, question_ids, bm25, k, mode)
+            if fill_gap is not None:
+                hits = self.fill(hits, vectors[list(rows)], fill_gap)
+            results.append(hits)
         return results
+
+    def fill(self, hits: list[Hit], vectors: np.ndarray, gap: float, most: int = 2) -> list[Hit]:
+        """Give the places of records scoring ``gap`` or more below the best to up to ``most``
+        more passages of the best record, closest to the search texts (``vectors``) first,
+        right after it. "What is pink eye and how do you treat it" finds one record, Pinkeye,
+        shown by its opening; its treatment is in a later passage, and the records after it
+        (ligneous conjunctivitis, pterygium) do not answer."""
+        if len(hits) < 2 or self.index.vectors is None:
+            return hits
+        top = hits[0]
+        low = sum(h.rank_score <= top.rank_score - gap for h in hits[1:])
+        members = self._record_passages[self._record_number[top.passage.record_id]]
+        others = [int(i) for i in members if self.passages[int(i)].id != top.passage.id]
+        if not low or not others:
+            return hits
+        cosines = (self.index.vectors[others] @ vectors.T).max(axis=1)
+        extra = [
+            Hit(self.passages[others[j]], top.rank_score, float(cosines[j]), top.named)
+            for j in np.argsort(-cosines, kind="stable")[: min(most, low)]
+        ]
+        return [top, *extra, *hits[1 : len(hits) - len(extra)]]
 
     def _rank(self, q: Query, rows, vectors, dense_ids, question_ids, bm25, k: int, mode: str):
         c = self.components(q, rows, vectors, dense_ids, question_ids, bm25)

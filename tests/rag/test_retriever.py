@@ -187,3 +187,18 @@ def test_a_record_is_shown_by_its_opening_when_that_is_nearly_as_close(retriever
         cosines = retriever.index.vectors[members] @ vector
         assert h.cosine == pytest.approx(float(cosines.max()), abs=1e-5)
         assert retriever.passages[members[int(cosines.argmax())]] == h.passage
+
+
+def test_records_far_below_the_best_give_their_places_to_more_of_it(retriever):
+    question = "What are the complications of shingles?"
+    plain = retriever.search(question)
+    assert plain == retriever.search(question, fill_gap=None)
+    assert retriever.search(question, fill_gap=10.0) == plain  # nothing is that far below
+    filled = retriever.search(question, fill_gap=0.0)
+    top = plain[0]
+    assert filled[0] == top and len(filled) == len(plain)
+    more = filled[1:3]
+    assert all(h.passage.record_id == top.passage.record_id for h in more)
+    assert len({h.passage.id for h in filled}) == len(filled)
+    assert more[0].cosine >= more[1].cosine and top.cosine >= more[0].cosine
+    assert filled[3:] == plain[1:-2]  # the rest keep their order; the last two gave way
