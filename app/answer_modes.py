@@ -53,11 +53,13 @@ def grounded_choices(
     selection: SelectionConfig,
     cancel: threading.Event | None = None,
     named: Sequence[bool] | None = None,
+    allow_none: bool = True,
 ) -> Iterator[list[Candidate] | None]:
     """Yield the growing list of chosen units (or None for [none]) as each step completes.
 
     Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
-    instead, later it may end its reply (:meth:`LocalModel.pick`). ``named`` (one per passage)
+    instead (unless ``allow_none`` is False), later it may end its reply
+    (:meth:`LocalModel.pick`). ``named`` (one per passage)
     says which passages are about the condition the message names: with
     ``selection.stay_on_focus``, once the answer quotes one of those, it quotes only those.
     """
@@ -66,7 +68,7 @@ def grounded_choices(
     on_focus = named if selection.stay_on_focus else None
     together = _together(passages, named) if selection.stay_on_condition else None
     if not model.prefix_continuation:
-        for chosen in _in_one_call(model, rendered, candidates, cancel):
+        for chosen in _in_one_call(model, rendered, candidates, cancel, allow_none):
             yield chosen and _stay_together(_stay_on_focus(chosen, on_focus), together)
         return
     reply = ""
@@ -80,17 +82,15 @@ def grounded_choices(
                 left = [c for c in left if together[chosen[0].source - 1][c.source - 1]]
             if (cancel is not None and cancel.is_set()) or (chosen and not left):
                 return
-            if chosen:
-                options = [f" {c.label}" for c in left]
-            else:
-                options = [NONE_LABEL, *(c.label for c in left)]
+            none = [NONE_LABEL] if allow_none and not chosen else []
+            options = [*none, *((f" {c.label}" if chosen else c.label) for c in left)]
             picked = model.pick(rendered.prompt + reply, options, stop=bool(chosen))
             if picked is None:
                 return  # the model chose to end its reply
-            if not chosen and picked == 0:
+            if none and picked == 0:
                 yield None
                 return
-            chosen.append(left[picked - (0 if chosen else 1)])
+            chosen.append(left[picked - len(none)])
             reply += options[picked]
             yield list(chosen)
 
@@ -120,13 +120,14 @@ def _stay_together(chosen: list[Candidate], together: list[list[bool]] | None) -
     return [c for c in chosen if together[chosen[0].source - 1][c.source - 1]]
 
 
-def _in_one_call(model, rendered: Rendered, candidates, cancel) -> Iterator[list[Candidate] | None]:
+def _in_one_call(
+    model, rendered: Rendered, candidates, cancel, allow_none: bool = True
+) -> Iterator[list[Candidate] | None]:
     """For a model that cannot continue a reply (a chat API): one grammar for the whole answer;
     a unit named twice counts once."""
     labels = " | ".join(f'"{c.label}"' for c in candidates)
-    grammar = (
-        f'root ::= "{NONE_LABEL}" | choice (" " choice){{0,{MAX_CHOICES - 1}}}\nchoice ::= {labels}'
-    )
+    none = f'"{NONE_LABEL}" | ' if allow_none else ""
+    grammar = f'root ::= {none}choice (" " choice){{0,{MAX_CHOICES - 1}}}\nchoice ::= {labels}'
     reply = "".join(
         model.stream(rendered, max_tokens=48, cancel=cancel, grammar=grammar, temperature=0)
     )

@@ -50,6 +50,7 @@ NOT_SUPPORTED_NOTE = (
     "\n\n*Sentences marked ⚠️ are not supported by the sources; do not rely on them.*"
 )
 FROM_SOURCES = "\n\n**What the sources say:** "
+HEDGE_NOTE = "*These sources may not answer your question directly; this is the closest they come.*"
 FAILED = "Sorry, something went wrong while answering ({}). Please try again."
 _LINE_PREFIX = re.compile(r"^\s*(\[\d+\]|\d+[.)]|[-*#>]+)\s*")
 _CITE = re.compile(r"\[\d+\]")
@@ -82,6 +83,10 @@ class PipelineConfig:
     # condition it borrows). "asked" chosen on dev: better answers and a shorter prompt
     # (docs/results/answers_dev_prompt_question.json, ttft_prompt_question_dev.json)
     prompt_question: str = field(default="asked", metadata={"choices": ("message", "asked")})
+    # when the model answers [none] though retrieval found close sources: say the sources do not
+    # answer ("decline"), or quote the units it would choose next, under a note that they may
+    # not answer ("hedge")
+    on_none: str = field(default="decline", metadata={"choices": ("decline", "hedge")})
     max_question_chars: int = 2000  # longer questions are refused with a message, not cut
     min_passage_chars: int = 200  # free mode: a trimmed passage shorter than this is dropped
     selection: SelectionConfig = field(default_factory=SelectionConfig)
@@ -239,7 +244,8 @@ class Pipeline:
             ans.error = f"{type(exc).__name__}: {exc}"
             ans.answer = FAILED.format(type(exc).__name__)
         if ans.mode and not ans.not_answered and not ans.error:
-            ans.note = mention_note(unmentioned(self.asked(question, history), ans.answer))
+            mention = mention_note(unmentioned(self.asked(question, history), ans.answer))
+            ans.note = "\n\n".join(n for n in (ans.note, mention) if n)
         ans.done = True
         ans.timings["total_ms"] = _ms(start)
         yield ans
@@ -295,10 +301,29 @@ class Pipeline:
             for chosen in grounded_choices(
                 self.model, prompt_question, passages, candidates, self.cfg.selection, cancel, named
             ):
-                ans.timings.setdefault("ttft_ms", _ms(t))
                 ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"
+                if chosen is None and self.cfg.on_none == "hedge":
+                    break
+                ans.timings.setdefault("ttft_ms", _ms(t))
                 self._set_choices(ans, chosen)
                 yield ans
+            if ans.raw_answer == "[none]" and self.cfg.on_none == "hedge":
+                hedged = grounded_choices(
+                    self.model,
+                    prompt_question,
+                    passages,
+                    candidates,
+                    self.cfg.selection,
+                    cancel,
+                    named,
+                    allow_none=False,
+                )
+                for chosen in hedged:
+                    ans.timings.setdefault("ttft_ms", _ms(t))
+                    ans.raw_answer = "[none] " + " ".join(c.label for c in chosen or [])
+                    ans.note = HEDGE_NOTE
+                    self._set_choices(ans, chosen)
+                    yield ans
         ans.timings["generate_ms"] = _ms(t)
         if not ans.raw_answer:  # cancelled before the first choice
             self._set_choices(ans, None)

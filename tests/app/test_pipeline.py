@@ -316,3 +316,34 @@ def test_an_answer_that_opens_on_one_condition_can_stay_on_it(retriever, model, 
     assert ans.raw_answer.startswith("[1.") and offered_later
     other = [o for o in offered_later if o.strip().startswith("[2.")]
     assert not other if together else other
+
+
+@pytest.mark.parametrize("on_none", ["decline", "hedge"])
+def test_a_none_from_the_model_declines_or_hedges(retriever, model, on_none):
+    from app.pipeline import HEDGE_NOTE
+    from rag.prompt import NONE_LABEL
+
+    real_pick = model.pick
+    offered: list[list[str]] = []
+
+    def none_when_offered(prompt, options, stop=False):
+        offered.append(list(options))
+        if NONE_LABEL in options:
+            return options.index(NONE_LABEL)
+        return real_pick(prompt, options, stop)
+
+    model.pick = none_when_offered
+    try:
+        ans = Pipeline(retriever, model, PipelineConfig(on_none=on_none)).ask(
+            "How is gout treated?"
+        )
+    finally:
+        del model.pick
+    if on_none == "decline":
+        assert ans.not_answered and ans.answer == NO_ANSWER and not ans.citations
+        assert ans.note == "" and len(offered) == 1
+        return
+    # The units the model would quote next, under a note that they may not answer.
+    assert not ans.not_answered and ans.citations and ans.note == HEDGE_NOTE
+    assert ans.raw_answer.startswith("[none] [") and "ttft_ms" in ans.timings
+    assert all(NONE_LABEL not in options for options in offered[1:])
