@@ -302,6 +302,34 @@ def always_on(question: str) -> SafetyResult:
     return fever_red_flag(question)
 
 
+# A baby spitting up: common and harmless unless a sign in this list comes with it (AAP, NHS:
+# blood, green or yellow bile, forceful vomiting, poor feeding or weight gain, fewer wet diapers,
+# a sleepy, floppy or struggling baby, a fever, a swollen belly).
+_SPIT_UP = r"\b(spit(s|ting)? ?up|spitup|spit up|posset\w*)\b"
+_BABY = r"\b(baby|babys|babies|newborn|infant|\d+ (weeks?|months?) old|(week|month) old)\b"
+_SPIT_UP_RED_FLAG = (
+    r"\b(blood\w*|red|green|yellow|bile|projectile|forceful\w*|shoot\w*|vomit\w*|throw\w* up|"
+    r"(not|isnt|wont|doesnt|hasnt|stopped) (gain\w*|eat\w*|feed\w*|drink\w*|wet)|los(ing|t) weight|"
+    r"weight loss|refus\w*|(few|fewer|no|less|dry) (wet )?diapers?|dehydrat\w*|letharg\w*|limp|floppy|"
+    r"(hard|difficult|cant|wont) to (wake|rouse)|breath\w*|chok\w*|gag\w*|blue|grey|gray|"
+    r"fever|temperature|swollen|bloated|hard (belly|tummy|stomach)|screaming|inconsolable|"
+    r"(wont|cant|doesnt) stop crying)\b"
+)
+
+
+def ordinary_spit_up(question: str) -> bool:
+    """A baby spitting up with none of the signs that make it urgent: the classifier learns
+    "baby" and "after every feeding" from emergencies and called "my baby spits up after every
+    feeding" one. It goes on to retrieval instead (MedQuAD has no page on spitting up, so the
+    answer is the honest "not in my sources")."""
+    text = normalise(question)
+    return bool(
+        re.search(_SPIT_UP, text)
+        and re.search(_BABY, text)
+        and not re.search(_SPIT_UP_RED_FLAG, text)
+    )
+
+
 def _asks_about_condition(question: str) -> bool:
     """A question for information ("how do doctors test for it?"), not for what to do now."""
     if re.search(
@@ -472,7 +500,7 @@ class SafetyChecker:
             return verdict
         probabilities = self.classifier.probabilities([question])[0]
         outcome = str(self.classifier.outcome(probabilities))
-        if outcome == "ok":
+        if outcome == "ok" or (outcome == "emergency" and ordinary_spit_up(question)):
             return OK
         text = normalise(question)
         return SafetyResult(

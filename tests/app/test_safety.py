@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.safety import SafetyChecker, check_rules, fever_red_flag, gives_a_dose, infant_fever
+from app.safety import (
+    SafetyChecker,
+    check_rules,
+    fever_red_flag,
+    gives_a_dose,
+    infant_fever,
+    ordinary_spit_up,
+)
 
 # The messages the issue found slipping through, in people's words.
 EMERGENCIES = [
@@ -106,6 +113,29 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     # ... and at any age with a red flag; an earache beside it is a question.
     assert checker.check("my toddler has a fever of 102 and is pulling at his ear").outcome == "ok"
     assert checker.check("my son has a fever and is struggling to breathe").outcome == "emergency"
+    # A baby spitting up is answered, unless a red flag comes with it.
+    assert checker.check("my baby spits up after every feeding").outcome == "ok"
+    assert checker.check("my baby spit up blood").outcome == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("message", "ordinary"),
+    [
+        ("my baby spits up after every feeding", True),
+        ("my 6 week old spits up a lot, is that normal", True),
+        ("newborn spitting up curdled milk", True),
+        ("my baby spit up blood", False),
+        ("my baby's spit up is green", False),
+        ("my newborn is projectile vomiting after feeds", False),
+        ("my baby spits up and isn't gaining weight", False),
+        ("my baby spits up and has fewer wet diapers", False),
+        ("my infant spits up and is struggling to breathe", False),
+        ("my baby spits up and has a fever", False),
+        ("i spit up some food after eating too fast", False),  # not a baby
+    ],
+)
+def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
+    assert ordinary_spit_up(message) == ordinary
 
 
 @pytest.mark.parametrize(
