@@ -64,10 +64,10 @@ class PipelineConfig:
     answer_mode: str = field(default="grounded", metadata={"choices": ANSWER_MODES})
     k: int = 5  # passages retrieved for an answer
     # records scoring this far below the best give their places to up to two more passages of
-    # the best record (Retriever.fill); None: every source is another record. Chosen on dev
-    # (None, 0.3, 0.45) as the most answers on focus for at most 0.005 less ROUGE-L
+    # the best record (Retriever.fill); inf: every source is another record. Chosen on dev
+    # (inf, 0.3, 0.45) as the most answers on focus for at most 0.005 less ROUGE-L
     # (docs/results/answers_dev_fill.json)
-    fill_gap: float | None = 0.3
+    fill_gap: float = 0.3
     min_cosine: float = 0.48  # best retrieval cosine below which: "not in my sources"
     # the same, when the best source is about the condition the message names ("can you die
     # from lockjaw" is 0.475 from Tetanus). Both chosen on dev by bench/thresholds.py; this one

@@ -193,7 +193,7 @@ def test_records_far_below_the_best_give_their_places_to_more_of_it(retriever):
     question = "What are the complications of shingles?"
     plain = retriever.search(question)
     assert plain == retriever.search(question, fill_gap=None)
-    assert retriever.search(question, fill_gap=10.0) == plain  # nothing is that far below
+    assert retriever.search(question, fill_gap=float("inf")) == plain  # nothing is that far below
     filled = retriever.search(question, fill_gap=0.0)
     top = plain[0]
     assert filled[0] == top and len(filled) == len(plain)
