@@ -16,6 +16,7 @@ sources do not cover this").
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -192,11 +193,12 @@ class Retriever:
         mode: str | None = None,
         history: list[str] | None = None,
         fill_gap: float | None = None,
+        fill_merge: bool = False,
     ) -> list[Hit]:
         """The top-k records; with ``fill_gap``, records scoring that far below the best give
         their places to more passages of the best record (:meth:`fill`)."""
         query = self.parser.parse(message, history)
-        return self.search_queries([query], k, mode, fill_gap)[0]
+        return self.search_queries([query], k, mode, fill_gap, fill_merge)[0]
 
     def search_many(
         self, messages: list[str], k: int = 5, mode: str | None = None
@@ -209,6 +211,7 @@ class Retriever:
         k: int = 5,
         mode: str | None = None,
         fill_gap: float | None = None,
+        fill_merge: bool = False,
     ) -> list[list[Hit]]:
         """Top-k records for each parsed query (``fill_gap``: see :meth:`search`)."""
         mode = mode or self.config.mode
@@ -233,11 +236,13 @@ class Retriever:
             start += len(q.texts)
             hits = self._rank(q, rows, vectors, dense_ids, question_ids, bm25, k, mode)
             if fill_gap is not None:
-                hits = self.fill(hits, vectors[list(rows)], fill_gap)
+                hits = self.fill(hits, vectors[list(rows)], fill_gap, merge=fill_merge)
             results.append(hits)
         return results
 
-    def fill(self, hits: list[Hit], vectors: np.ndarray, gap: float, most: int = 2) -> list[Hit]:
+    def fill(
+        self, hits: list[Hit], vectors: np.ndarray, gap: float, most: int = 2, merge: bool = False
+    ) -> list[Hit]:
         """Give the places of records scoring ``gap`` or more below the best to up to ``most``
         more passages of the best record, closest to the search texts (``vectors``) first,
         right after it. "What is pink eye and how do you treat it" finds one record, Pinkeye,
@@ -256,7 +261,15 @@ class Retriever:
             Hit(self.passages[others[j]], top.rank_score, float(cosines[j]), top.named)
             for j in np.argsort(-cosines, kind="stable")[: min(most, low)]
         ]
-        return [top, *extra, *hits[1 : len(hits) - len(extra)]]
+        rest = hits[1 : len(hits) - len(extra)]
+        if merge:  # one source: the record's passages in their order, as one text
+            parts = sorted([top.passage, *(h.passage for h in extra)], key=lambda p: p.chunk)
+            text = "\n".join(p.text for p in parts)
+            return [
+                dataclasses.replace(top, passage=dataclasses.replace(top.passage, text=text)),
+                *rest,
+            ]
+        return [top, *extra, *rest]
 
     def _rank(self, q: Query, rows, vectors, dense_ids, question_ids, bm25, k: int, mode: str):
         c = self.components(q, rows, vectors, dense_ids, question_ids, bm25)
