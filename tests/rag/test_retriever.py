@@ -202,3 +202,16 @@ def test_records_far_below_the_best_give_their_places_to_more_of_it(retriever):
     assert len({h.passage.id for h in filled}) == len(filled)
     assert more[0].cosine >= more[1].cosine and top.cosine >= more[0].cosine
     assert filled[3:] == plain[1:-2]  # the rest keep their order; the last two gave way
+
+
+def test_the_added_passages_can_join_the_best_records_source(retriever):
+    question = "What are the complications of shingles?"
+    plain = retriever.search(question)
+    apart = retriever.search(question, fill_gap=0.0)
+    joined = retriever.search(question, fill_gap=0.0, fill_merge=True)
+    top = joined[0]
+    assert joined[1:] == apart[3:] and len(joined) == len(plain) - 2
+    assert top.passage.id == plain[0].passage.id and top.cosine == plain[0].cosine
+    parts = sorted([plain[0].passage, apart[1].passage, apart[2].passage], key=lambda p: p.chunk)
+    assert top.passage.text == "\n".join(p.text for p in parts)  # in the answer's own order
+    assert len(top.passage.units) > len(plain[0].passage.units)
