@@ -65,8 +65,7 @@ class PipelineConfig:
     k: int = 5  # passages retrieved for an answer
     # records scoring this far below the best give their places to up to two more passages of
     # the best record (Retriever.fill); inf: every source is another record. Chosen on dev
-    # (inf, 0.3, 0.45) as the most answers on focus for at most 0.005 less ROUGE-L
-    # (docs/results/answers_dev_fill.json)
+    # among inf, 0.3 and 0.45 (docs/results/answers_dev_fill.json)
     fill_gap: float = 0.3
     # the added passages join the best record's source, in their order, instead of being sources
     # of their own: chosen on dev, ROUGE-L 0.424 -> 0.433, fewer "not in my sources" (a prompt
@@ -111,7 +110,8 @@ class Answer:
     low_relevance: bool = False  # retrieval too weak: no answer was attempted
     not_answered: bool = False  # the answer says that the sources do not answer this
     # shown above the answer: what the question asks about that the answer never mentions
-    # ("coffee" in "does coffee raise blood pressure"; app.mentions)
+    # ("coffee" in "does coffee raise blood pressure"; app.mentions), and with on_none="hedge"
+    # that the sources may not answer
     note: str = ""
     citations: list[int] = field(default_factory=list)  # source numbers the answer cites
     sources: list[Hit] = field(default_factory=list)  # retrieved passages, numbered from 1
