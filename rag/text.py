@@ -224,8 +224,10 @@ _FURNITURE = re.compile(
     r"|the first number of the fraction|the frequency may also be listed as a fraction"
     r"|the frequency of a sign or symptom is usually|much of this information comes from orphanet"
     r"|see the pronunciation guide"
-    # GARD's symptom table, flattened upstream into one run-on line (2,243 answers)
+    # GARD's symptom table, flattened upstream into one run-on line (2,243 answers), and the
+    # sentence that introduces it, quoted for "what are the early signs of dementia"
     r"|signs and symptoms approximate number of patients"
+    r"|the human phenotype ontology provides the following list"
     # MedlinePlus's credit line for the NIH institute that wrote the page (506 of them)
     r"|nih: "
     # GARD's pointers to other pages (222 lists of MedlinePlus topics, laboratories, links)

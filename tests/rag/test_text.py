@@ -141,6 +141,10 @@ def test_furniture_is_the_shared_template_not_the_topic():
     # GARD's symptom table, flattened into one line, reads as a run of words when quoted.
     table = "Signs and Symptoms Approximate number of patients (when available) Dysautonomia 7.5%"
     assert is_furniture(table)
+    assert is_furniture(
+        "The Human Phenotype Ontology provides the following list of signs and symptoms for "
+        "Dementia familial British."
+    )
 
 
 def test_pointers_to_other_pages_and_video_controls_are_not_text():
