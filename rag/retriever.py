@@ -244,8 +244,8 @@ class Retriever:
         self, hits: list[Hit], vectors: np.ndarray, gap: float, most: int = 2, merge: bool = False
     ) -> list[Hit]:
         """Give the places of records scoring ``gap`` or more below the best to up to ``most``
-        more passages of the best record, closest to the search texts (``vectors``) first,
-        right after it. "What is pink eye and how do you treat it" finds one record, Pinkeye,
+        more passages of the best record, closest to the search texts (``vectors``) first, right
+        after it (with ``merge``, joined to its text in the answer's order). "What is pink eye and how do you treat it" finds one record, Pinkeye,
         shown by its opening; its treatment is in a later passage, and the records after it
         (ligneous conjunctivitis, pterygium) do not answer."""
         if len(hits) < 2 or self.index.vectors is None:
@@ -291,17 +291,24 @@ class Retriever:
                 + cfg.qtype_bonus * c["qtype"]
             )
         order = np.argsort(-score, kind="stable")[:k]
+        shown = self._shown(
+            c["record"][order], c["passage"][order], c["passage_cos"][order], vectors[list(rows)]
+        )
         # A quick index has no passage vectors: its questions say how close the sources are.
         cosine = c["question_cos"] if self.index.quick else c["passage_cos"]
         return [
-            Hit(
-                self.passages[int(c["passage"][i])],
-                float(score[i]),
-                float(cosine[i]),
-                bool(c["named"][i]),
-            )
-            for i in order
+            Hit(self.passages[int(p)], float(score[i]), float(cosine[i]), bool(c["named"][i]))
+            for i, p in zip(order, shown, strict=True)
         ]
+
+    def _shown(self, records, closest, cosines, vectors: np.ndarray) -> np.ndarray:
+        """The passage that shows each ranked record: its answer's opening when that is within
+        ``lead_margin`` of the record's ``closest`` passage (whose cosine is ``cosines``)."""
+        if self.index.vectors is None or self.config.lead_margin <= 0 or not len(records):
+            return closest
+        lead = np.array([self._record_passages[r][0] for r in records.tolist()])
+        lead_cos = (self.index.vectors[lead] @ vectors.T).max(axis=1)
+        return np.where(lead_cos >= cosines - self.config.lead_margin, lead, closest)
 
     def components(self, q: Query, rows, vectors, dense_ids, question_ids, bm25) -> dict:
         """Every signal for each candidate record of one query (best over its search texts)."""
@@ -337,11 +344,6 @@ class Retriever:
                 [lexical_passage.get(r, self._record_passages[r][0]) for r in records.tolist()],
                 dtype=np.int64,
             )
-        if self.index.vectors is not None and self.config.lead_margin > 0 and len(records):
-            lead = np.array([self._record_passages[r][0] for r in records.tolist()])
-            lead_cos = (self.index.vectors[lead] @ texts).max(axis=1)
-            closer = lead_cos >= out["passage_cos"] - self.config.lead_margin
-            out["passage"] = np.where(closer, lead, out["passage"])
         out["question_cos"] = self._best(
             self._record_questions, records, self._question_vectors, texts
         )[0]
