@@ -197,7 +197,8 @@ def select_candidates(
     ``scores`` (one per unit of :func:`all_candidates`) default to :func:`lexical_scores`; the
     lead of an answer and passages ranked higher by retrieval get a bonus. ``named`` (one per
     passage) says which passages are about the condition the message names; when any is, the
-    others' units lose ``cfg.off_focus_penalty``. A unit two sources share is offered once.
+    others' units lose ``cfg.off_focus_penalty``. A unit two sources share (a list: its items) is
+    offered once.
     """
     cfg = cfg or SelectionConfig()
     pool = all_candidates(passages)
@@ -220,7 +221,7 @@ def select_candidates(
     used = 0
     per_source: dict[int, int] = {}
     for c, _ in ranked:
-        if (text := " ".join(c.text.lower().split())) in texts:
+        if (text := _dedup_key(c.text)) in texts:
             continue
         size = min(len(c.text), cfg.shown_chars)
         if chosen and used + size > cfg.max_chars:
@@ -232,6 +233,13 @@ def select_candidates(
         used += size
         per_source[c.source] = per_source.get(c.source, 0) + 1
     return chosen
+
+
+def _dedup_key(unit: str) -> str:
+    """What makes two units the same for the reader: a list's items (two sources introduce one
+    list of UTI symptoms in their own words), else the whole text, case and spacing aside."""
+    _, sep, items = unit.partition("\n")
+    return " ".join((items if sep else unit).lower().split())
 
 
 def shown(text: str, limit: int) -> str:

@@ -57,6 +57,10 @@ class RetrievalConfig:
     # "not in my sources" cosine stay the record's best. 0 shows the best passage. Chosen on
     # dev answers (0, 0.05, 0.1; docs/results/answers_dev_lead_passage.json)
     lead_margin: float = 0.1
+    # a record shown by its opening also keeps its closest passage, joined after it as one
+    # text: "can you get shingles twice" is answered in a later passage ("a person can have a
+    # second or even a third episode"), which the opening alone drops
+    lead_join: bool = True
 
 
 @dataclass(frozen=True)
@@ -253,7 +257,12 @@ class Retriever:
         top = hits[0]
         low = sum(h.rank_score <= top.rank_score - gap for h in hits[1:])
         members = self._record_passages[self._record_number[top.passage.record_id]]
-        others = [int(i) for i in members if self.passages[int(i)].id != top.passage.id]
+        others = [  # not a passage the top record's text already holds (lead_join)
+            int(i)
+            for i in members
+            if self.passages[int(i)].id != top.passage.id
+            and self.passages[int(i)].text not in top.passage.text
+        ]
         if not low or not others:
             return hits
         cosines = (self.index.vectors[others] @ vectors.T).max(axis=1)
@@ -297,9 +306,20 @@ class Retriever:
         # A quick index has no passage vectors: its questions say how close the sources are.
         cosine = c["question_cos"] if self.index.quick else c["passage_cos"]
         return [
-            Hit(self.passages[int(p)], float(score[i]), float(cosine[i]), bool(c["named"][i]))
-            for i, p in zip(order, shown, strict=True)
+            Hit(
+                self._joined(int(p), int(b)), float(score[i]), float(cosine[i]), bool(c["named"][i])
+            )
+            for i, p, b in zip(order, shown, c["passage"][order], strict=True)
         ]
+
+    def _joined(self, shown: int, closest: int) -> Passage:
+        """The passage that shows a record; with ``lead_join``, its opening followed by its
+        closest passage when the opening was shown in that one's place."""
+        passage = self.passages[shown]
+        if shown == closest or not self.config.lead_join:
+            return passage
+        text = passage.text + "\n" + self.passages[closest].text
+        return dataclasses.replace(passage, text=text)
 
     def _shown(self, records, closest, cosines, vectors: np.ndarray) -> np.ndarray:
         """The passage that shows each ranked record: its answer's opening when that is within

@@ -90,6 +90,16 @@ def test_a_unit_two_sources_share_is_offered_once():
     assert offered.count(same) == 1 and "Ice helps too." in offered
 
 
+def test_a_list_two_sources_introduce_in_their_own_words_is_offered_once():
+    items = "- cloudy urine\n- pain when urinating"
+    passages = [
+        passage(1, f"Symptoms of a urinary tract infection may include\n{items}"),
+        passage(2, f"Symptoms of a UTI may include\n{items}\nSee a doctor."),
+    ]
+    offered = [c.text for c in select_candidates("uti symptoms", passages)]
+    assert sum(items in t for t in offered) == 1 and "See a doctor." in offered
+
+
 def test_page_furniture_is_never_offered():
     furniture = "Much of this information comes from Orphanet, a European rare disease database."
     units = [c.text for c in all_candidates([passage(1, f"Gout hurts. {furniture}")])]

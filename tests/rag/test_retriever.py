@@ -172,7 +172,9 @@ def test_a_record_is_shown_by_its_opening_when_that_is_nearly_as_close(retriever
 
     question = "What are the complications of shingles?"
     best = Retriever(retriever.index, config=RetrievalConfig(lead_margin=0.0)).search(question)
-    lead = Retriever(retriever.index, config=RetrievalConfig(lead_margin=1.0)).search(question)
+    lead = Retriever(
+        retriever.index, config=RetrievalConfig(lead_margin=1.0, lead_join=False)
+    ).search(question)
     # Ranking and the "not in my sources" cosine stay the record's best; only the shown
     # passage moves to the answer's opening.
     assert [h.passage.record_id for h in best] == [h.passage.record_id for h in lead]
@@ -187,6 +189,28 @@ def test_a_record_is_shown_by_its_opening_when_that_is_nearly_as_close(retriever
         cosines = retriever.index.vectors[members] @ vector
         assert h.cosine == pytest.approx(float(cosines.max()), abs=1e-5)
         assert retriever.passages[members[int(cosines.argmax())]] == h.passage
+
+
+def test_an_opening_shown_in_place_of_the_closest_passage_keeps_that_passage(retriever):
+    from rag.retriever import RetrievalConfig, Retriever
+
+    question = "What are the complications of shingles?"
+    best = Retriever(retriever.index, config=RetrievalConfig(lead_margin=0.0)).search(question)
+    joined = Retriever(retriever.index, config=RetrievalConfig(lead_margin=1.0)).search(question)
+    moved = 0
+    for b, j in zip(best, joined, strict=True):
+        assert (b.passage.record_id, b.cosine) == (j.passage.record_id, j.cosine)
+        assert j.passage.chunk == 0
+        if b.passage.chunk == 0:
+            assert j.passage == b.passage
+            continue
+        moved += 1
+        opening = next(
+            p for p in retriever.passages if p.record_id == b.passage.record_id and p.chunk == 0
+        )
+        assert j.passage.text == opening.text + "\n" + b.passage.text
+        assert j.passage.id == opening.id
+    assert moved
 
 
 def test_records_far_below_the_best_give_their_places_to_more_of_it(retriever):
