@@ -330,6 +330,45 @@ def ordinary_spit_up(question: str) -> bool:
     )
 
 
+# A question about how an illness goes on: how long it lasts or lets one live. (Whether it
+# kills is left to the classifier: "will 40 pills be enough" is asked in the same words.)
+_COURSE = (
+    r"\b(life expectancy|live (with|for|a normal|long)|how long (do|does|will|can|would) \w+ "
+    r"(have|live)|forever|for life|rest of (my|his|her|their|your) life|"
+    r"(my|his|her|their|your) whole life|go away|surviv\w*|shorten\w*)\b"
+)
+# "is lupus fatal": a condition's name, then the question. Not with a means or a medicine.
+_FATAL = r"^(is|are|can) (\w+ ){1,4}(be )?(fatal|deadly)\b"
+_MEANS = r"\b(\d+|pills?|tablets?|jump\w*|bridge|fall\w*|hang\w*|rope|gun|cut\w*|bleed\w*|gas)\b"
+# An amount taken makes "how long can you survive" a question about an overdose.
+_TAKEN = r"\b(overdos\w*|od|\d+ (pills?|tablets?)|how (many|much)|enough|took|taken|swallow\w*)\b"
+_THOUGHTS_OF_DEATH = (
+    r"\b(think\w*|thought\w*|dream\w*|obsess\w*)\b.{0,20}\b(death|dying|die|dead)\b"
+)
+
+
+def asks_about_outlook(question: str) -> bool:
+    """A question about how an illness goes on ("will i need thyroid pills forever", "how long
+    will i live with this", "is lupus fatal") with no words of self-harm: the classifier learns "forever" and
+    "live" from crisis messages and answered such questions with the crisis lines. They go on
+    to retrieval instead, which has the condition's outlook when MedQuAD does."""
+    text = normalise(question)
+    asks = " ".join(question_sentences(text) or ([text] if "?" in question else []))
+    fatal = any(
+        re.search(_FATAL, a) and not re.search(_MEANS, a) and not re.search(rules.MEDICINE, a)
+        for a in question_sentences(text)
+    )
+    if not (fatal or re.search(_COURSE, asks)):
+        return False
+    return not (
+        re.search(_TAKEN, text)
+        or re.search(_THOUGHTS_OF_DEATH, text)
+        or _any(rules.SELF_HARM, text)
+        or _any(rules.SELF_HARM_ES, text)
+        or _any(rules.LETHAL_MEANS, text)
+    )
+
+
 def _asks_about_condition(question: str) -> bool:
     """A question for information ("how do doctors test for it?"), not for what to do now."""
     if re.search(
@@ -500,7 +539,11 @@ class SafetyChecker:
             return verdict
         probabilities = self.classifier.probabilities([question])[0]
         outcome = str(self.classifier.outcome(probabilities))
-        if outcome == "ok" or (outcome == "emergency" and ordinary_spit_up(question)):
+        if (
+            outcome == "ok"
+            or (outcome == "emergency" and ordinary_spit_up(question))
+            or (outcome == "self_harm" and asks_about_outlook(question))
+        ):
             return OK
         text = normalise(question)
         return SafetyResult(

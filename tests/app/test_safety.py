@@ -6,6 +6,7 @@ import pytest
 
 from app.safety import (
     SafetyChecker,
+    asks_about_outlook,
     check_rules,
     fever_red_flag,
     gives_a_dose,
@@ -116,6 +117,9 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     # A baby spitting up is answered, unless a red flag comes with it.
     assert checker.check("my baby spits up after every feeding").outcome == "ok"
     assert checker.check("my baby spit up blood").outcome == "emergency"
+    # How an illness goes on is a question; wanting it all to end is not.
+    assert checker.check("will i need medication forever").outcome == "ok"
+    assert checker.check("i dont want to live like this forever").outcome == "self_harm"
 
 
 @pytest.mark.parametrize(
@@ -136,6 +140,25 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
 )
 def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
     assert ordinary_spit_up(message) == ordinary
+
+
+@pytest.mark.parametrize(
+    ("message", "outlook"),
+    [
+        ("will i need medication forever", True),
+        ("how long will i live with heart failure?", True),
+        ("is lupus fatal", True),
+        ("will my eczema ever go away", True),
+        ("i dont want to live like this forever", False),  # no question: despair
+        ("i cant stop thinking about killing myself, will it go away", False),
+        ("how long can you survive after taking 30 pills", False),
+        ("is a tylenol overdose fatal", False),
+        ("is jumping off a bridge fatal", False),
+        ("am i going to die", False),  # whether it kills is the classifier's to judge
+    ],
+)
+def test_a_question_about_how_an_illness_goes_on_is_not_a_crisis(message, outlook):
+    assert asks_about_outlook(message) == outlook
 
 
 @pytest.mark.parametrize(
