@@ -76,6 +76,12 @@ LAY_TERMS = Path(__file__).resolve().parent / "data" / "lay_terms.jsonl"
 _PLURAL = re.compile(r"[a-z]{3}[^su]s$")  # "stones", "infections"; not "illness" or "lupus"
 LONG_MESSAGE_WORDS = 25  # longer messages are searched by their question sentences too
 MAX_NGRAM = 8  # longest condition name matched, in words
+# Words that say which form of a condition a conversation is about ("chronic diarrhea"): a
+# follow-up borrows them with the condition's name.
+QUALIFIERS = frozenset(
+    "chronic acute recurrent persistent severe mild early advanced late metastatic childhood "
+    "juvenile adult infant newborn congenital gestational inherited seasonal".split()
+)
 
 
 @dataclass
@@ -249,6 +255,18 @@ class QueryParser:
         found = foci + [n for n in self.lay_names(self.correct(text)) if n not in foci]
         return list(dict.fromkeys(self.canonical.get(n, n) for n in found))
 
+    def qualified(self, text: str, name: str) -> str:
+        """A condition's name with the qualifiers the text puts before it ("chronic diarrhea"
+        for "my son has chronic diarrhea"), so a follow-up asks about that form of it."""
+        tokens, target = self.correct(text).split(), name.split()
+        for i in range(len(tokens) - len(target) + 1):
+            if tokens[i : i + len(target)] == target:
+                j = i
+                while j > 0 and tokens[j - 1] in QUALIFIERS:
+                    j -= 1
+                return " ".join(tokens[j : i + len(target)])
+        return name
+
     def parse(self, message: str, history: list[str] | None = None) -> Query:
         foci = self.foci(message)
         corrected = self.correct(message)
@@ -269,7 +287,8 @@ class QueryParser:
             for earlier in reversed(history):
                 if borrowed := self.named(earlier):
                     foci = borrowed + foci
-                    asked = f"{', '.join(borrowed)}: {message}"
+                    said = [self.qualified(earlier, name) for name in borrowed]
+                    asked = f"{', '.join(said)}: {message}"
                     texts.insert(0, asked)
                     break
         if medical:

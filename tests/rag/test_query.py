@@ -53,6 +53,13 @@ def test_follow_up_borrows_the_condition_not_the_whole_question():
     assert q.asked == q.texts[0]
 
 
+def test_follow_up_keeps_the_form_of_the_condition_the_conversation_is_about():
+    q = PARSER.parse("what causes it?", ["my son has chronic severe gout"])
+    assert q.asked == "chronic severe gout: what causes it?" and "gout" in q.foci
+    assert PARSER.qualified("my mom has gout", "gout") == "gout"
+    assert PARSER.qualified("the gout is chronic", "gout") == "gout"  # only words before it
+
+
 def test_lay_names_are_searched_by_their_medical_name():
     parser = QueryParser(
         ["Hypothyroidism", "Hypertension", "Diabetes"],
