@@ -349,9 +349,10 @@ _THOUGHTS_OF_DEATH = (
 
 def asks_about_outlook(question: str) -> bool:
     """A question about how an illness goes on ("will i need thyroid pills forever", "how long
-    will i live with this", "is lupus fatal") with no words of self-harm: the classifier learns "forever" and
-    "live" from crisis messages and answered such questions with the crisis lines. They go on
-    to retrieval instead, which has the condition's outlook when MedQuAD does."""
+    will i live with this", "is lupus fatal") with no words of self-harm: the classifier
+    learns "forever", "live" and "fatal" from crisis messages and answered such questions with
+    the crisis lines. They go on to retrieval instead, which has the condition's outlook when
+    MedQuAD does."""
     text = normalise(question)
     asks = " ".join(question_sentences(text) or ([text] if "?" in question else []))
     fatal = any(
