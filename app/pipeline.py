@@ -23,7 +23,7 @@ from app.answer_modes import (
 from app.mentions import mention_note, unmentioned
 from app.model import LocalModel, ModelError, timed_stream
 from app.own_thread import on_own_thread
-from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose
+from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose, greeting
 from app.support import SupportChecker, SupportConfig
 from rag.passage import Passage
 from rag.prompt import (
@@ -45,6 +45,13 @@ NOT_COVERED = (
     "The nearest passages I found are shown beside the chat; they may not answer your question. "
     "Please ask a doctor, nurse or pharmacist."
 )
+GREETING_REPLY = (
+    "Hello! I answer health questions from NIH's answers (MedQuAD) and cite each source. Ask "
+    'about a condition: what it is, its symptoms, causes, tests or treatment, e.g. "what are the '
+    'symptoms of shingles?"'
+)
+THANKS_REPLY = "You're welcome. Ask another health question any time."
+_THANKS = re.compile(r"\b(thanks?|thx|ty)\b", re.IGNORECASE)
 ENGLISH_ONLY = " MedGround's sources are in English: asking in English may find more."
 NOT_SUPPORTED_NOTE = (
     "\n\n*Sentences marked ⚠️ are not supported by the sources; do not rely on them.*"
@@ -224,6 +231,12 @@ class Pipeline:
         verdict = self.safety.check(question)
         if verdict.stop:
             ans.safety, ans.answer, ans.done = verdict.outcome, verdict.message, True
+            ans.timings["total_ms"] = _ms(start)
+            yield ans
+            return
+        if greeting(question):  # "hi", "thanks!": nothing to look up
+            ans.answer = THANKS_REPLY if _THANKS.search(question) else GREETING_REPLY
+            ans.not_answered = ans.done = True
             ans.timings["total_ms"] = _ms(start)
             yield ans
             return

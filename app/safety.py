@@ -370,6 +370,36 @@ def asks_about_outlook(question: str) -> bool:
     )
 
 
+# Greetings, thanks and requests for something other than health information: the classifier
+# learned its "ok" from health questions, so a message with no health words at all looked most
+# like the short, wordless crisis messages ("thanks!" got the crisis lines).
+_GREETING_WORDS = frozenset(
+    "hi hello hey hiya yo thanks thank thx ty ok okay cool great nice bye goodbye good morning "
+    "afternoon evening night lol test testing you so much a lot there everyone all again very "
+    "for the help that this was is helpful medground bot".split()
+)
+_REQUEST = (
+    r"^(please |can you |could you )?(write|compose|tell me a (joke|story|riddle)|translate|"
+    r"summari[sz]e|pretend|ignore|disregard|forget|repeat|play|sing|draw|recommend)\b"
+)
+
+
+def greeting(question: str) -> bool:
+    """A message of greetings and thanks alone ("hi", "thanks so much!"); "thanks, what causes
+    it?" asks something."""
+    tokens = re.findall(r"[a-z]+", normalise(question))
+    return bool(tokens) and all(t in _GREETING_WORDS for t in tokens)
+
+
+def small_talk(question: str) -> bool:
+    """A greeting, or a request to write, translate, play or drop the instructions, in which no
+    rule finds anything urgent ("write a suicide note" is no small talk: the self-harm rule
+    finds it)."""
+    text = normalise(question)
+    asked = greeting(question) or re.search(_REQUEST, text)
+    return bool(asked and not check_rules(question).stop)
+
+
 def _asks_about_condition(question: str) -> bool:
     """A question for information ("how do doctors test for it?"), not for what to do now."""
     if re.search(
@@ -544,6 +574,7 @@ class SafetyChecker:
             outcome == "ok"
             or (outcome == "emergency" and ordinary_spit_up(question))
             or (outcome == "self_harm" and asks_about_outlook(question))
+            or small_talk(question)
         ):
             return OK
         text = normalise(question)

@@ -99,6 +99,23 @@ def test_off_topic_says_not_in_sources(pipeline):
     assert ans.sources and not ans.raw_answer
 
 
+@pytest.mark.parametrize(
+    ("message", "reply"), [("hi", "Hello!"), ("thanks so much!", "You're welcome")]
+)
+def test_a_greeting_is_greeted_without_a_search(pipeline, message, reply, monkeypatch):
+    def fail(*a, **k):
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(pipeline.retriever, "search", fail)
+    ans = pipeline.ask(message)
+    assert ans.safety == "ok" and ans.answer.startswith(reply) and not ans.sources
+
+
+def test_thanks_with_a_question_is_a_question(pipeline):
+    ans = pipeline.ask("thanks! what is gout?")
+    assert ans.sources and ans.citations
+
+
 def test_non_english_is_told_to_ask_in_english(pipeline):
     ans = pipeline.ask("私は頭痛がします。どうすればいいですか？")
     assert ans.done and "in English" in ans.answer
