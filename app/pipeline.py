@@ -282,7 +282,7 @@ class Pipeline:
         return [h.passage for h in ans.sources]
 
     def _set_choices(self, ans: Answer, chosen: list[Candidate] | None) -> None:
-        ans.answer = render_choices(chosen)
+        ans.answer = render_choices(chosen, self._passages(ans))
         ans.citations = sorted({c.source for c in chosen or []})
         ans.not_answered = chosen is None
 

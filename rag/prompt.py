@@ -22,7 +22,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.passage import Passage
-from rag.text import Stems, is_furniture, is_heading, is_lone_lead, is_question, to_markdown
+from rag.text import (
+    SENTENCE_OPENERS,
+    Stems,
+    drop_inline_heading,
+    is_furniture,
+    is_heading,
+    is_lone_lead,
+    is_question,
+    to_markdown,
+)
 
 SYSTEM_PROMPT = (
     "You are MedGround, a careful medical information assistant. Answer the question using "
@@ -42,6 +51,9 @@ MAX_CHOICES = 4  # units in one grounded answer
 # Free generation stops where a model starts inventing the next question or another source.
 STOP_SEQUENCES = ["\nQuestion:", "\nSources:", "\n["]
 _LABEL = re.compile(r"\[(\d+)\.(\d+)\]")
+# Sources whose answers run their section headings into the next sentence ("Shingles Usually
+# Does Not Return People who develop shingles…"): the heading is dropped when a unit is shown.
+HEADINGS_RUN_IN = frozenset({"NIHSeniorHealth"})
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -124,13 +136,26 @@ def parse_choices(text: str, candidates: Sequence[Candidate]) -> list[Candidate]
     return chosen[:MAX_CHOICES] or None
 
 
-def render_choices(chosen: Sequence[Candidate] | None) -> str:
-    """The grounded answer as Markdown: each unit verbatim, followed by its citation."""
+def shown_unit(c: Candidate, passages: Sequence[Passage] | None = None) -> str:
+    """A chosen unit as the answer shows it: verbatim, less a heading its source ran into it
+    (the opener after the heading may also be the first word of the source's focus: "Gout")."""
+    if not passages or passages[c.source - 1].source not in HEADINGS_RUN_IN:
+        return c.text
+    focus = passages[c.source - 1].focus.split()
+    first = focus[0].lower().replace("'", "").replace("’", "") if focus else ""
+    return drop_inline_heading(c.text, SENTENCE_OPENERS | {first})
+
+
+def render_choices(
+    chosen: Sequence[Candidate] | None, passages: Sequence[Passage] | None = None
+) -> str:
+    """The grounded answer as Markdown: each unit verbatim (see :func:`shown_unit`), followed by
+    its citation."""
     if not chosen:
         return NO_ANSWER
     parts = []
     for c in chosen:
-        lead, *items = c.text.split("\n")
+        lead, *items = shown_unit(c, passages).split("\n")
         cited = f"{lead} [{c.source}]"
         parts.append(to_markdown("\n".join([cited, *items])))
     # Sentences run on as one paragraph; a list always stands apart.

@@ -255,6 +255,54 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+# Words a sentence opens with after a heading that some sources (NIHSeniorHealth) run into it:
+# "Shingles Usually Does Not Return People who develop shingles…".
+SENTENCE_OPENERS = frozenset(
+    "the a an if when while although even as in most many some other certain each every "
+    "people you your this these there here it its they doctors scientists researchers adults "
+    "older women men children anyone someone treatment symptoms sometimes sometime about after "
+    "before during often usually however because since once today currently no only".split()
+)
+_TITLE_WORD = re.compile(r"[A-Z][\w'’-]*,?")
+_HEADING_JOINERS = frozenset(
+    "of and the for to a an in with on or at by is are from your you".split()
+)
+
+
+def drop_inline_heading(sentence: str, openers: Iterable[str] = SENTENCE_OPENERS) -> str:
+    """The sentence without a heading run into its start ("Sudden, Intense Joint Pain Gout is a
+    form of arthritis…" -> "Gout is a form of arthritis…", with "gout" among ``openers``): a
+    run of two or more capitalised words (joined by short lower-case ones) ending in a
+    capitalised word, then an opener, itself capitalised and followed by a lower-case word.
+    Anything else is returned as it is."""
+    words = sentence.split(" ")
+    if "\n" in sentence or not sentence.rstrip().endswith((".", "!", "?", ":")):
+        return sentence
+    openers = {w.lower() for w in openers}
+    capitals = 0
+    for i, word in enumerate(words[:-1]):
+        if _TITLE_WORD.fullmatch(word):
+            key = word.lower().rstrip(",").replace("'", "").replace("’", "")
+            follows = words[i + 1]
+            before = words[i - 1] if i else ""
+            if (
+                capitals >= 2
+                and key in openers
+                and follows[:1].islower()
+                and before.lower() not in _HEADING_JOINERS
+                and not before.endswith(",")
+                and not re.fullmatch(r"[IVX]+|[A-Z]", before)  # "Type II Gout has…"
+                and len(words) - i >= 4
+            ):
+                return " ".join(words[i:])
+            capitals += 1
+        elif word in _HEADING_JOINERS and capitals:
+            continue
+        else:
+            return sentence
+    return sentence
+
+
 def _introduces_list(sentence: str) -> bool:
     return sentence.endswith(":") or not sentence.endswith((".", "!", "?"))
 

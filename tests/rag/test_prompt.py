@@ -16,7 +16,9 @@ from rag.prompt import (
 )
 
 
-def passage(n: int, text: str, focus: str = "Gout", qtype: str = "treatment") -> Passage:
+def passage(
+    n: int, text: str, focus: str = "Gout", qtype: str = "treatment", source: str = "NIH"
+) -> Passage:
     return Passage(
         id=f"r{n}:0",
         record_id=f"r{n}",
@@ -27,7 +29,7 @@ def passage(n: int, text: str, focus: str = "Gout", qtype: str = "treatment") ->
         qtype=qtype,
         focus=focus,
         url="https://example.org",
-        source="NIH",
+        source=source,
     )
 
 
@@ -134,3 +136,12 @@ def test_units_about_another_condition_lose_the_off_focus_penalty():
     assert first([False, True]) == 2
     assert first([False, True], SelectionConfig(max_chars=60, off_focus_penalty=0)) == 1
     assert first([False, False]) == 1  # no passage is about the named condition
+
+
+def test_a_heading_run_into_a_unit_is_dropped_only_where_its_source_does_that():
+    text = "Sudden, Intense Joint Pain Gout is a form of arthritis."
+    for source, shown in [("NIHSeniorHealth", "Gout is a form of arthritis."), ("NIH", text)]:
+        passages = [passage(1, text, source=source)]
+        chosen = all_candidates(passages)
+        assert render_choices(chosen, passages) == f"{shown} [1]"
+        assert render_choices(chosen) == f"{text} [1]"  # without passages: verbatim

@@ -7,6 +7,7 @@ from collections import Counter
 from rag.text import (
     GlueRepair,
     clean_answer,
+    drop_inline_heading,
     is_furniture,
     is_heading,
     join_units,
@@ -172,3 +173,26 @@ def test_medlineplus_summary_label_is_not_text():
     assert (
         clean_answer(raw) == "Caffeine is a bitter substance.\nPhysical exam : A check of the body."
     )
+
+
+def test_a_heading_run_into_a_sentence_is_dropped_and_nothing_else():
+    openers = {"the", "people", "gout"}
+    assert (
+        drop_inline_heading("Sudden, Intense Joint Pain Gout is a form of arthritis.", openers)
+        == "Gout is a form of arthritis."
+    )
+    assert (
+        drop_inline_heading("Usually Does Not Return People who get it have one episode.", openers)
+        == "People who get it have one episode."
+    )
+    kept = [
+        "The Body Mass Index chart can be used to find out whether you are overweight.",
+        "Gout is a form of arthritis that causes pain.",  # no heading
+        "In the United States, Gout affects about 1 in 100 people.",  # a comma before it
+        "Type II Gout has much more severe symptoms than type I.",  # a type, not a heading
+        "National Institutes of Health researchers found that it works.",
+        "Where Gout Usually Occurs",  # a heading alone
+        "Sudden Joint Pain Gout\n- a list",
+    ]
+    for sentence in kept:
+        assert drop_inline_heading(sentence, openers) == sentence
