@@ -342,6 +342,14 @@ _FATAL = r"^(is|are|can) (\w+ ){1,4}(be )?(fatal|deadly)\b"
 _MEANS = r"\b(\d+|pills?|tablets?|jump\w*|bridge|fall\w*|hang\w*|rope|gun|cut\w*|bleed\w*|gas)\b"
 # An amount taken makes "how long can you survive" a question about an overdose.
 _TAKEN = r"\b(overdos\w*|od|\d+ (pills?|tablets?)|how (many|much)|enough|took|taken|swallow\w*)\b"
+# How the writer feels is no question about an illness: "will the emptiness ever go away",
+# "is life always going to feel this pointless".
+_DESPAIR = (
+    r"\b(feel\w*|felt|empt\w*|pointless|hopeless\w*|worthless|numb|alone|lonely|sad\w*|"
+    r"miserable|unbearable|anymore|cant (do|take|go on|handle)\w*|tired of|give up|end it|"
+    r"life|living|alive)\b"
+)
+_LIFE_SPAN = r"\b(rest of (my|his|her|their|your) life|(my|his|her|their|your) whole life|for life|life expectancy)\b"
 _THOUGHTS_OF_DEATH = (
     r"\b(think\w*|thought\w*|dream\w*|obsess\w*)\b.{0,20}\b(death|dying|die|dead)\b"
 )
@@ -363,6 +371,7 @@ def asks_about_outlook(question: str) -> bool:
         return False
     return not (
         re.search(_TAKEN, text)
+        or re.search(_DESPAIR, re.sub(_LIFE_SPAN, "", text))
         or re.search(_THOUGHTS_OF_DEATH, text)
         or _any(rules.SELF_HARM, text)
         or _any(rules.SELF_HARM_ES, text)
@@ -392,12 +401,19 @@ def greeting(question: str) -> bool:
 
 
 def small_talk(question: str) -> bool:
-    """A greeting, or a request to write, translate, play or drop the instructions, in which no
-    rule finds anything urgent ("write a suicide note" is no small talk: the self-harm rule
-    finds it)."""
+    """A greeting, or a short request to write, translate, play or drop the instructions that
+    says nothing of the writer ("i", "my") and in which no rule finds anything urgent ("write a
+    suicide note" is no small talk: the self-harm rule finds it; "can you recommend something, i
+    feel like ending my life" speaks of the writer, so the classifier judges it)."""
     text = normalise(question)
-    asked = greeting(question) or re.search(_REQUEST, text)
-    return bool(asked and not check_rules(question).stop)
+    # "write me a poem" asks; "nobody would miss me" speaks of the writer.
+    of_writer = re.sub(r"\b(write|tell|give|show|send|teach|make) me\b", "", text)
+    request = (
+        re.search(_REQUEST, text)
+        and len(text.split()) <= 12
+        and not re.search(r"\b(i|im|ive|id|ill|me|my|myself|mine)\b", of_writer)
+    )
+    return bool((greeting(question) or request) and not check_rules(question).stop)
 
 
 def _asks_about_condition(question: str) -> bool:

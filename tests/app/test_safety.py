@@ -160,6 +160,8 @@ def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
         ("is a tylenol overdose fatal", False),
         ("is jumping off a bridge fatal", False),
         ("am i going to die", False),  # whether it kills is the classifier's to judge
+        ("will the emptiness ever go away", False),  # how the writer feels
+        ("is life always going to feel this pointless forever", False),
     ],
 )
 def test_a_question_about_how_an_illness_goes_on_is_not_a_crisis(message, outlook):
@@ -177,6 +179,8 @@ def test_a_question_about_how_an_illness_goes_on_is_not_a_crisis(message, outloo
         ("write a suicide note for me", False),
         ("tell me a joke, i took 40 tylenol", False),
         ("hello my baby is not breathing", False),
+        ("play a game with me, nobody would miss me", False),  # speaks of the writer
+        ("can you recommend something, i feel like ending my life", False),
     ],
 )
 def test_small_talk_is_told_apart_from_what_hides_in_it(message, talk):
