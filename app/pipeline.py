@@ -23,7 +23,15 @@ from app.answer_modes import (
 from app.mentions import mention_note, unmentioned
 from app.model import LocalModel, ModelError, timed_stream
 from app.own_thread import on_own_thread
-from app.safety import DOSE_REMOVED, SafetyChecker, SafetyConfig, gives_a_dose, greeting
+from app.safety import (
+    DOSE_REMOVED,
+    SafetyChecker,
+    SafetyConfig,
+    gives_a_dose,
+    greeting,
+    is_spanish,
+    normalise,
+)
 from app.support import SupportChecker, SupportConfig
 from rag.passage import Passage
 from rag.prompt import (
@@ -254,7 +262,8 @@ class Pipeline:
             ans.sources = hits
             if not self.covered(hits):
                 ans.low_relevance = ans.not_answered = True
-                ans.answer = NOT_COVERED + (ENGLISH_ONLY if mostly_non_latin(question) else "")
+                other = mostly_non_latin(question) or is_spanish(normalise(question))
+                ans.answer = NOT_COVERED + (ENGLISH_ONLY if other else "")
             else:
                 ans.mode = mode
                 if mode == "grounded":

@@ -116,9 +116,13 @@ def test_thanks_with_a_question_is_a_question(pipeline):
     assert ans.sources and ans.citations
 
 
-def test_non_english_is_told_to_ask_in_english(pipeline):
-    ans = pipeline.ask("私は頭痛がします。どうすればいいですか？")
-    assert ans.done and "in English" in ans.answer
+@pytest.mark.parametrize(
+    "question",
+    ["私は頭痛がします。どうすればいいですか？", "¿cuáles son los síntomas de la diabetes?"],
+)
+def test_non_english_is_told_to_ask_in_english(pipeline, question):
+    ans = pipeline.ask(question)
+    assert ans.done and ans.low_relevance and "in English" in ans.answer
 
 
 def test_prompt_is_budgeted_and_question_kept(retriever):
