@@ -26,6 +26,7 @@ from rag.text import (
     SENTENCE_OPENERS,
     Stems,
     drop_inline_heading,
+    is_fragment,
     is_furniture,
     is_heading,
     is_lone_lead,
@@ -82,13 +83,19 @@ class Candidate:
 
 
 def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable unit of the numbered passages (not headings, questions, page furniture or
-    a list's lead without its list)."""
+    """Every quotable unit of the numbered passages (not headings, questions, page furniture, a
+    list's lead without its list, or a sentence's end cut off where a passage begins)."""
     return [
         Candidate(i, j, unit)
         for i, p in enumerate(passages, 1)
         for j, unit in enumerate(p.units, 1)
-        if not (is_heading(unit) or is_question(unit) or is_furniture(unit) or is_lone_lead(unit))
+        if not (
+            is_heading(unit)
+            or is_question(unit)
+            or is_furniture(unit)
+            or is_lone_lead(unit)
+            or is_fragment(unit)
+        )
     ]
 
 

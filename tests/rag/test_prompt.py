@@ -145,3 +145,9 @@ def test_a_heading_run_into_a_unit_is_dropped_only_where_its_source_does_that():
         chosen = all_candidates(passages)
         assert render_choices(chosen, passages) == f"{shown} [1]"
         assert render_choices(chosen) == f"{text} [1]"  # without passages: verbatim
+
+
+def test_a_sentence_cut_where_a_passage_begins_is_never_offered():
+    text = "hands, chest pain, or stomach pain. Anxiety disorders are treatable."
+    units = [c.text for c in all_candidates([passage(1, text)])]
+    assert units == ["Anxiety disorders are treatable."]
