@@ -134,7 +134,9 @@ def test_a_like_after_stop_is_saved_with_its_own_question(page, app_server):
     page.wait_for_timeout(1500)
     page.click("#stop")
     page.wait_for_timeout(1000)
-    page.locator("#chat button[aria-label='Like']").last.click()
+    # On a loaded machine the stop can land before generation starts; the chat stays busy (its
+    # status overlay takes the click) until that answer ends, so the click waits longer.
+    page.locator("#chat button[aria-label='Like']").last.click(timeout=120_000)
     page.wait_for_timeout(1500)
     rows = app_server["feedback"].read_text().splitlines()
     assert "kidney stones" in rows[-1] and '"liked": true' in rows[-1]
