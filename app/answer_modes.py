@@ -59,9 +59,9 @@ def grounded_choices(
 
     Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
     instead (unless ``allow_none`` is False), later it may end its reply
-    (:meth:`LocalModel.pick`). ``named`` (one per passage)
-    says which passages are about the condition the message names: with
-    ``selection.stay_on_focus``, once the answer quotes one of those, it quotes only those.
+    (:meth:`LocalModel.pick`). ``named`` (one per passage) says which passages are about the
+    condition the message names: with ``selection.stay_on_focus``, once the answer quotes one
+    of those, it quotes only those.
     """
     messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
     rendered = model.render(messages)

@@ -148,9 +148,8 @@ def shown_unit(c: Candidate, passages: Sequence[Passage] | None = None) -> str:
     (the opener after the heading may also be the first word of the source's focus: "Gout")."""
     if not passages or passages[c.source - 1].source not in HEADINGS_RUN_IN:
         return c.text
-    focus = passages[c.source - 1].focus.split()
-    first = focus[0].lower().replace("'", "").replace("’", "") if focus else ""
-    return drop_inline_heading(c.text, SENTENCE_OPENERS | {first})
+    focus = passages[c.source - 1].focus.split()[:1]
+    return drop_inline_heading(c.text, SENTENCE_OPENERS.union(focus))
 
 
 def render_choices(

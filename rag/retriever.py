@@ -249,9 +249,10 @@ class Retriever:
     ) -> list[Hit]:
         """Give the places of records scoring ``gap`` or more below the best to up to ``most``
         more passages of the best record, closest to the search texts (``vectors``) first, right
-        after it (with ``merge``, joined to its text in the answer's order). "What is pink eye and how do you treat it" finds one record, Pinkeye,
-        shown by its opening; its treatment is in a later passage, and the records after it
-        (ligneous conjunctivitis, pterygium) do not answer."""
+        after it (with ``merge``, joined to its text: :meth:`_join`). "What is pink eye and how
+        do you treat it" finds one record, Pinkeye, shown by its opening; its treatment is in a
+        later passage, and the records after it (ligneous conjunctivitis, pterygium) do not
+        answer."""
         if len(hits) < 2 or self.index.vectors is None:
             return hits
         top = hits[0]
@@ -271,14 +272,17 @@ class Retriever:
             for j in np.argsort(-cosines, kind="stable")[: min(most, low)]
         ]
         rest = hits[1 : len(hits) - len(extra)]
-        if merge:  # one source: the record's passages in their order, as one text
-            parts = sorted([top.passage, *(h.passage for h in extra)], key=lambda p: p.chunk)
-            text = "\n".join(p.text for p in parts)
-            return [
-                dataclasses.replace(top, passage=dataclasses.replace(top.passage, text=text)),
-                *rest,
-            ]
+        if merge:
+            joined = self._join([top.passage, *(h.passage for h in extra)])
+            return [dataclasses.replace(top, passage=joined), *rest]
         return [top, *extra, *rest]
+
+    @staticmethod
+    def _join(parts: list[Passage]) -> Passage:
+        """Passages of one record as one source: the first one's identity (the passage shown),
+        all their texts in the answer's order."""
+        text = "\n".join(p.text for p in sorted(parts, key=lambda p: p.chunk))
+        return dataclasses.replace(parts[0], text=text)
 
     def _rank(self, q: Query, rows, vectors, dense_ids, question_ids, bm25, k: int, mode: str):
         c = self.components(q, rows, vectors, dense_ids, question_ids, bm25)
@@ -315,11 +319,9 @@ class Retriever:
     def _joined(self, shown: int, closest: int) -> Passage:
         """The passage that shows a record; with ``lead_join``, its opening followed by its
         closest passage when the opening was shown in that one's place."""
-        passage = self.passages[shown]
         if shown == closest or not self.config.lead_join:
-            return passage
-        text = passage.text + "\n" + self.passages[closest].text
-        return dataclasses.replace(passage, text=text)
+            return self.passages[shown]
+        return self._join([self.passages[shown], self.passages[closest]])
 
     def _shown(self, records, closest, cosines, vectors: np.ndarray) -> np.ndarray:
         """The passage that shows each ranked record: its answer's opening when that is within

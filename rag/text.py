@@ -277,20 +277,26 @@ _HEADING_JOINERS = frozenset(
 )
 
 
+def _opener_key(word: str) -> str:
+    """A word as openers are compared: lower case, no trailing comma or apostrophes
+    ("Alzheimer's" and "Alzheimers" alike)."""
+    return word.lower().rstrip(",").replace("'", "").replace("’", "")
+
+
 def drop_inline_heading(sentence: str, openers: Iterable[str] = SENTENCE_OPENERS) -> str:
     """The sentence without a heading run into its start ("Sudden, Intense Joint Pain Gout is a
-    form of arthritis…" -> "Gout is a form of arthritis…", with "gout" among ``openers``): a
+    form of arthritis…" -> "Gout is a form of arthritis…", with "Gout" among ``openers``): a
     run of two or more capitalised words (joined by short lower-case ones) ending in a
     capitalised word, then an opener, itself capitalised and followed by a lower-case word.
     Anything else is returned as it is."""
     words = sentence.split(" ")
     if "\n" in sentence or not sentence.rstrip().endswith((".", "!", "?", ":")):
         return sentence
-    openers = {w.lower() for w in openers}
+    openers = {_opener_key(w) for w in openers}
     capitals = 0
     for i, word in enumerate(words[:-1]):
         if _TITLE_WORD.fullmatch(word):
-            key = word.lower().rstrip(",").replace("'", "").replace("’", "")
+            key = _opener_key(word)
             follows = words[i + 1]
             before = words[i - 1] if i else ""
             if (
