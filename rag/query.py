@@ -94,18 +94,33 @@ class Query:
     asked: str = ""
 
 
-def name_variants(name: str) -> set[str]:
+def name_variants(name: str, plurals: bool = True) -> set[str]:
     """A condition name as people shorten it: "Parkinson's Disease" -> "parkinsons disease",
-    "parkinson s disease", "parkinsons", "parkinson"."""
+    "parkinson s disease", "parkinsons", "parkinson"; with ``plurals``, "Migraine" ->
+    "migraines" too."""
     key = " ".join(words(name))
     variants = {key, key.replace(" s ", "s ").removesuffix(" s")}
     for v in list(variants):
         for tail in (" disease", " syndrome", " disorder", " disorders"):
             if v.endswith(tail) and len(v.split()) > 1:
                 variants.add(v.removesuffix(tail).removesuffix(" s"))
-    # People write one of a plural name: "a kidney stone", "a urinary tract infection".
+    # People write one of a plural name, "a kidney stone", and many of a singular one: "what
+    # causes migraines", "heart attacks", "allergies" (the whole name only: "Ear Disorders"
+    # is not "ears"; nor an acronym: "MED" is not "meds").
     variants |= {singular(v) for v in variants}
+    if plurals and not name.isupper():
+        variants.add(plural(key))
     return {v.strip() for v in variants if v.strip()}
+
+
+def plural(phrase: str) -> str:
+    """The phrase with its last word made plural ("migraine" -> "migraines", "allergy" ->
+    "allergies"); unchanged when that word may already be plural or is no plain word."""
+    if not re.search(r"[a-z]{3}$", phrase) or phrase.endswith(("s", "x", "z", "ch", "sh")):
+        return phrase
+    if phrase.endswith("y") and phrase[-2] not in "aeiou":
+        return phrase[:-1] + "ies"
+    return phrase + "s"
 
 
 def singular(phrase: str) -> str:
@@ -185,7 +200,10 @@ class QueryParser:
         self.names: set[str] = set()
         for name in names:
             written = " ".join(words(name))
-            for key in name_variants(name):
+            # Only a record's own name in the plural: a synonym's plural is more often
+            # something else ("periods", "broken bones").
+            plurals = own is None or written in own
+            for key in name_variants(name, plurals):
                 if (len(key) < 4 and key not in short) or key in _STOP:
                     continue
                 # "Best disease" is not named by "best", nor "MONA" by "mona", nor cocaine by

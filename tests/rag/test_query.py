@@ -18,6 +18,24 @@ def test_condition_names_and_their_short_forms():
     assert PARSER.foci("my mom may have alzheimers, what now?") == ["alzheimers"]
 
 
+def test_a_singular_name_is_found_in_the_plural():
+    assert {"migraines", "migraine"} <= name_variants("Migraine")
+    assert "allergies" in name_variants("Allergy") and "heart attacks" in name_variants(
+        "Heart Attack"
+    )
+    assert "meds" not in name_variants("MED")  # an acronym
+    assert "ears" not in name_variants("Ear Disorders")  # only the whole name
+    counts = {"the": 10**6, "causes": 500, "three": 300, "migraine": 80, "migraines": 50}
+    parser = QueryParser(
+        ["Migraine", "Fractures", "Broken bone"],
+        vocabulary=counts,
+        own_names=["Migraine", "Fractures"],
+    )
+    assert parser.foci("what causes migraines") == ["migraines"]
+    assert parser.foci("three broken bones") == []  # a synonym's plural is often another thing
+    assert parser.foci("a broken bone") == ["broken bone"]
+
+
 def test_misspelled_conditions_are_corrected_but_other_words_are_not():
     assert PARSER.foci("lupis symptoms, tired all the time") == ["lupus"]
     assert PARSER.correct("farting a lot") == "farting a lot"
@@ -224,6 +242,8 @@ def test_a_cold_is_the_common_cold_but_a_cold_sore_is_not():
     )
     assert parser.named("how do you treat a cold") == ["common cold"]
     assert parser.named("is it the flu or a cold") == ["common cold"]
+    for message in ("how do you get rid of a cold fast", "can i exercise with a cold"):
+        assert parser.named(message) == ["common cold"]
     assert parser.named("i got a cold sore on my lip") == ["cold sore"]
     assert parser.named("i put a cold compress on it") == []
     # A lay phrase that a longer one contains is no reason to drop it ("bed bug bites").
