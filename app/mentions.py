@@ -8,6 +8,11 @@ things, and :func:`mention_note` tells the reader, above the answer.
 The things to look for, with the other words that count as mentioning each ("coffee" is
 mentioned by "caffeine"), are in ``app/data/asked_terms.jsonl``, written from general knowledge.
 The note states only a fact about the answer shown, so it cannot mislead.
+
+Some things the sources never mention at all (rows marked ``"absent": true``: COVID-19 and
+drugs newer than MedQuAD's answers). Asked about alone, :func:`absent` lets the pipeline say
+so instead of answering from passages about something else ("symptoms of covid" once quoted
+viral gastroenteritis).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ ASKED_TERMS = Path(__file__).resolve().parent / "data" / "asked_terms.jsonl"
 class AskedTerm:
     asked: re.Pattern  # how a question says it ("coffee", "coffees", "espresso")
     mentioned: re.Pattern  # what a passage says that counts as mentioning it (also "caffeine")
+    absent: bool = False  # MedQuAD never mentions it (tests/app/test_mentions.py checks)
 
 
 def _pattern(phrases: Sequence[str]) -> re.Pattern:
@@ -42,7 +48,8 @@ def asked_terms(path: Path = ASKED_TERMS) -> tuple[AskedTerm, ...]:
             if line.strip():
                 row = json.loads(line)
                 asked = row["asked"]
-                terms.append(AskedTerm(_pattern(asked), _pattern([*asked, *row.get("also", [])])))
+                mentioned = _pattern([*asked, *row.get("also", [])])
+                terms.append(AskedTerm(_pattern(asked), mentioned, row.get("absent", False)))
     return tuple(terms)
 
 
@@ -57,12 +64,26 @@ def unmentioned(question: str, answer: str) -> list[str]:
     ]
 
 
+def absent(text: str) -> list[str]:
+    """The things the text asks about that the sources never mention, as the text words them."""
+    lower = text.lower()
+    return [m.group(0) for t in asked_terms() if t.absent and (m := t.asked.search(lower))]
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" or {names[-1]}"
+
+
+def absent_note(names: Sequence[str]) -> str:
+    """A sentence to add to "not in my sources", or "" when nothing asked is absent."""
+    return f" My sources never mention {_listed(names)}." if names else ""
+
+
 def mention_note(names: Sequence[str]) -> str:
     """A line for the top of the answer, or "" when it mentions everything asked about."""
     if not names:
         return ""
-    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" or {names[-1]}"
     return (
-        f"*This answer does not mention {what}, so it may not answer what you asked about it. "
-        "A doctor or pharmacist can.*"
+        f"*This answer does not mention {_listed(names)}, so it may not answer what you asked "
+        "about it. A doctor or pharmacist can.*"
     )

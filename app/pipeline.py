@@ -20,7 +20,7 @@ from app.answer_modes import (
     extract_choices,
     grounded_choices,
 )
-from app.mentions import mention_note, unmentioned
+from app.mentions import absent, absent_note, mention_note, unmentioned
 from app.model import LocalModel, ModelError, timed_stream
 from app.own_thread import on_own_thread
 from app.safety import (
@@ -260,10 +260,13 @@ class Pipeline:
                 )
             ans.timings["retrieve_ms"] = _ms(t)
             ans.sources = hits
-            if not self.covered(hits):
+            # Something the sources never mention ("symptoms of covid"), with no condition
+            # they know named beside it, is not answered from passages about something else.
+            never = absent(" ".join([*(history or [])[-1:], question]))
+            if not self.covered(hits) or (never and not any(h.named for h in hits)):
                 ans.low_relevance = ans.not_answered = True
                 other = mostly_non_latin(question) or is_spanish(normalise(question))
-                ans.answer = NOT_COVERED + (ENGLISH_ONLY if other else "")
+                ans.answer = NOT_COVERED + (ENGLISH_ONLY if other else "") + absent_note(never)
             else:
                 ans.mode = mode
                 if mode == "grounded":
