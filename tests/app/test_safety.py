@@ -159,7 +159,14 @@ def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
         ("how long can you survive after taking 30 pills", False),
         ("is a tylenol overdose fatal", False),
         ("is jumping off a bridge fatal", False),
-        ("am i going to die", False),  # whether it kills is the classifier's to judge
+        ("am i going to die?", True),  # after a diagnosis: a fear, not a wish
+        ("is it going to kill me", True),
+        ("will my dad die from this cancer", False),  # not "he"/"she": the classifier judges
+        ("could this kill him", True),
+        ("will i die if i take 20 pills", False),
+        ("would 40 of my sertraline be enough to die", False),
+        ("am i going to die alone", False),
+        ("i want to die", False),
         ("will the emptiness ever go away", False),  # how the writer feels
         ("is life always going to feel this pointless forever", False),
     ],
