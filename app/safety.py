@@ -339,14 +339,16 @@ _COURSE = (
 )
 # "is lupus fatal": a condition's name, then the question. Not with a means or a medicine.
 _FATAL = r"^(is|are|can) (\w+ ){1,4}(be )?(fatal|deadly)\b"
-# "am i going to die", "is it going to kill me (from this)": whether an illness kills, asked of
-# the writer's or a relative's illness; an amount or a means ("would 40 pills kill me") is not.
+# "am i going to die", "(i have stage 4 cancer,) is it going to kill me": whether an illness
+# kills, asked of the writer's or a relative's illness; an amount or a means ("would 40 pills
+# kill me") is not.
 _DYING = (
-    r"^(am i|are (we|you|they)|is (it|this|that|he|she)|will (i|it|this|that|he|she)|"
+    r"(^|[,;] )(am i|are (we|you|they)|is (it|this|that|he|she)|will (i|it|this|that|he|she)|"
     r"could (i|it|this|that)|can (it|this|that)) (going to |gonna )?"
     r"(die|kill (me|him|her|us|them|you))( (from|of) (it|this|that|\w+( \w+)?))?$"
 )
-_MEANS = r"\b(\d+|pills?|tablets?|jump\w*|bridge|fall\w*|hang\w*|rope|gun|cut\w*|bleed\w*|gas)\b"
+_MEANS_NAMED = r"\b(pills?|tablets?|jump\w*|bridge|fall\w*|hang\w*|rope|gun|cut\w*|bleed\w*|gas)\b"
+_MEANS = rf"\b\d+\b|{_MEANS_NAMED}"  # "is 40 fatal"; a number in "stage 4 cancer" is no means
 # An amount taken makes "how long can you survive" a question about an overdose.
 _TAKEN = r"\b(overdos\w*|od|\d+ (pills?|tablets?)|how (many|much)|enough|took|taken|swallow\w*)\b"
 # How the writer feels is no question about an illness: "will the emptiness ever go away",
@@ -371,8 +373,10 @@ def asks_about_outlook(question: str) -> bool:
     text = normalise(question)
     asks = " ".join(question_sentences(text) or ([text] if "?" in question else []))
     fatal = any(
-        (re.search(_FATAL, a) or re.search(_DYING, a.rstrip("?. ")))
-        and not re.search(_MEANS, a)
+        (
+            (re.search(_FATAL, a) and not re.search(_MEANS, a))
+            or (re.search(_DYING, a.rstrip("?. ")) and not re.search(_MEANS_NAMED, a))
+        )
         and not re.search(rules.MEDICINE, a)
         for a in question_sentences(text) or [text]
     )

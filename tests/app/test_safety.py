@@ -161,6 +161,8 @@ def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
         ("is jumping off a bridge fatal", False),
         ("am i going to die?", True),  # after a diagnosis: a fear, not a wish
         ("is it going to kill me", True),
+        ("i was just told i have stage 4 lung cancer, is it going to kill me", True),
+        ("i took all my pills, am i going to die", False),
         ("will my dad die from this cancer", False),  # not "he"/"she": the classifier judges
         ("could this kill him", True),
         ("will i die if i take 20 pills", False),
