@@ -219,6 +219,19 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("why do my legs cramp at night") == ["muscle cramps"]
 
 
+def test_shipped_lay_terms_name_what_medquad_calls_them():
+    from rag.query import read_lay_terms
+
+    # MedQuAD's own names, not the textbook's ("Tachycardia", "Pinworm Infection").
+    names = ["Heart Palpitations", "Pinworms", "Nonalcoholic steatohepatitis", "Heat Illness"]
+    parser = QueryParser(names, vocabulary=["why", "is", "my", "cause"], lay_terms=read_lay_terms())
+    assert parser.named("why is my heart racing") == []
+    assert parser.named("racing heart at night") == ["heart palpitations"]
+    assert parser.named("my kid has threadworms") == ["pinworms"]
+    assert parser.named("what is the main cause of fatty liver") == ["nonalcoholic steatohepatitis"]
+    assert parser.named("is sunstroke dangerous") == ["heat illness"]
+
+
 def test_an_everyday_word_that_is_only_a_synonym_names_nothing():
     # MedlinePlus lists street names as synonyms of Cocaine: "crack", "blow", "snow".
     counts = {"the": 10**6, "cocaine": 300, "crack": 9, "hands": 50, "concussion": 80}
