@@ -32,7 +32,7 @@ QTYPE_CUES = {
     r"(could|can|is|does) (it|that|this) (be|mean)|what does .{1,40} mean|^what is\b|^what are\b|"
     r"tell me about|same thing as|difference between",
     "symptoms": r"symptom|\bsigns?\b|feel like|know if|how do i know|warning|notice|look like",
-    "causes": r"\bcause|\bwhy\b|sets? off|trigger|what makes|how do (you|i|people) (get|catch)|"
+    "causes": r"\bcause|\bwhy\b|sets? off|trigger|what makes|how do (you|i|people) (get|catch)(?! rid)|"
     r"\breason|come from|how did (he|she|they|i|we) get",
     "treatment": r"\btreat|\bcure|medicine|medication|\bdrugs?\b|therap|surgery|what can (i|be|we) do|"
     r"relie|manage|get rid|\bpills?\b|remed|what will they give|what (should|do) (i|we|you) do|"

@@ -151,3 +151,17 @@ def test_a_sentence_cut_where_a_passage_begins_is_never_offered():
     text = "hands, chest pain, or stomach pain. Anxiety disorders are treatable."
     units = [c.text for c in all_candidates([passage(1, text)])]
     assert units == ["Anxiety disorders are treatable."]
+
+
+def test_the_lead_bonus_can_be_kept_for_answers_of_the_type_asked():
+    text = "Ear infections in a child are common. Antibiotics treat ear infections."
+    overview = passage(1, text, "Ear Infections", "information")
+    cfg = SelectionConfig(max_chars=40, lead_bonus=0.15, rank_decay=0)
+    asked = (
+        "how do you treat an ear infection in a child with antibiotics, drops or surgery at home"
+    )
+    assert [c.label for c in select_candidates(asked, [overview], cfg)] == ["[1.1]"]
+    cfg.lead_other_types = False  # a treatment question: no bonus for the overview's opening
+    assert [c.label for c in select_candidates(asked, [overview], cfg)] == ["[1.2]"]
+    what = select_candidates("what is an ear infection", [overview], cfg)
+    assert [c.label for c in what] == ["[1.1]"]

@@ -46,6 +46,8 @@ def test_misspelled_conditions_are_corrected_but_other_words_are_not():
 def test_question_types():
     assert question_types("how is it treated and what causes it?") == {"treatment", "causes"}
     assert "information" in question_types("what could that be?")
+    assert question_types("how do i get rid of a sore throat") == {"treatment"}
+    assert question_types("how do you get ringworm") == {"causes"}
 
 
 def test_long_message_is_also_searched_by_its_questions():
