@@ -139,6 +139,12 @@ def _drop_list_echoes(lines: list[str]) -> list[str]:
         j = i
         while j < len(lines) and is_item(lines[j]):
             own, tail = _split_echo(lines[j], listed)
+            last = j + 1 < len(lines) and not is_item(lines[j + 1])
+            if not tail and last:
+                # an overlong last item was split after a sentence inside the copy
+                joined = _split_echo(f"{lines[j]} {lines[j + 1]}", listed)
+                if joined[1]:
+                    (own, tail), j = joined, j + 1
             listed += words(own)
             out.append(own)
             j += 1

@@ -55,6 +55,18 @@ def test_senior_health_lists_lose_their_run_on_copy():
     items = "- tremor\n- rigidity\n- slowness of movement"
     copy = "tremor rigidity slowness of movement. It gets worse."
     assert clean_answer(f"Signs:\n{items}\n{copy}") == f"Signs:\n{items}\nIt gets worse."
+    # Or run from a long last item, cut after a sentence inside the copy, into the next line.
+    items = ["- skip coffee", "- empty your bladder. A full one changes it", "- sit for 5 minutes."]
+    copy = (
+        "skip coffee empty your bladder. A full one changes it sit for 5 minutes. Readings vary "
+        "from visit to visit, so the doctor may take your blood pressure on different days and "
+        "at different times of the day before saying it is high."
+    )
+    assert clean_answer("To prepare " + "   ".join(items) + f" {copy}") == (
+        "To prepare\n" + "\n".join(items) + "\nReadings vary from visit to visit, so the doctor "
+        "may take your blood pressure on different days and at different times of the day "
+        "before saying it is high."
+    )
     # So can each item on its own.
     twice = "- Genetics. It runs in families. Genetics. It runs in families."
     assert clean_answer(f"Risk factors:\n- Age.\n{twice}") == (
