@@ -30,6 +30,7 @@ from app.mentions import (
         ("how do i get steady blood sugar", "Eat regular meals.", []),  # not "tea"
         ("my nose is running, is it a cold", "Colds are caused by viruses.", []),
         ("what causes gout", "Uric acid builds up.", []),
+        ("does vaping cause cancer", "Cigarette smoking causes lung cancer.", ["vaping"]),
     ],
 )
 def test_things_asked_about_that_the_answer_never_mentions(question, answer, missing):
