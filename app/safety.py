@@ -72,6 +72,37 @@ DOSING_MESSAGE = (
     "the label of the medicine. If someone may have taken too much, call your local emergency "
     "number or Poison Control (1-800-222-1222 in the US) now."
 )
+# "can i take ibuprofen with lisinopril": a question about two medicines together, not a dose.
+INTERACTION_MESSAGE = (
+    "I can't tell whether medicines are safe together for a specific person: that depends on "
+    "the doses, other medicines and health conditions. Please ask a **pharmacist or doctor**; a "
+    "pharmacist can check your medicines against each other. If someone may have taken too "
+    "much, call your local emergency number or Poison Control (1-800-222-1222 in the US) now."
+)
+_GENERIC_MEDICINE_WORDS = (
+    r"pills?",
+    r"tablets?",
+    r"tabs?",
+    r"capsules?",
+    r"meds",
+    r"medicine",
+    r"medication",
+    r"pastillas?",
+    r"medicamentos?",
+    r"gotas",
+    r"drops",
+    r"doses?",
+    r"dosis",
+    r"dosage",
+    r"mg",
+    r"ml",
+    r"the pill",
+    r"inhaler",
+    r"puffer",
+    r"iron",
+    r"magnesium",
+)
+_TOGETHER = r"\b(with|and|together|while (on|taking)|plus|mix\w*|combin\w*)\b"
 SPANISH = {
     "emergency": (
         "**Esto puede ser una emergencia médica. Llame ahora a su número local de emergencias** "
@@ -189,7 +220,20 @@ def _message(outcome: str, text: str) -> str:
     }[outcome]
     if outcome == "emergency" and re.search(_POISON, text):
         base += POISON_NOTE
+    if outcome == "dosing" and _two_medicines(text):
+        base = INTERACTION_MESSAGE
     return f"{SPANISH[outcome]}\n\n{base}" if is_spanish(text) else base
+
+
+def _two_medicines(text: str) -> bool:
+    """Two named medicines joined as taken together ("ibuprofen with lisinopril"), not the
+    words for medicine ("pills", "meds") nor an amount ("2 tablets")."""
+    generic = re.compile(rf"\b({'|'.join(_GENERIC_MEDICINE_WORDS)})\b")
+    named = [
+        m.group(0) for m in re.finditer(rules.MEDICINE, text) if not generic.fullmatch(m.group(0))
+    ]
+    amount = re.search(r"\b(how (much|many|often)|dos\w*|\d+ ?(mg|ml)?)\b", text)
+    return len(set(named)) >= 2 and bool(re.search(_TOGETHER, text)) and not amount
 
 
 def _head_injury(text: str) -> bool:

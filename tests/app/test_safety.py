@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.safety import (
+    DOSING_MESSAGE,
+    INTERACTION_MESSAGE,
     SafetyChecker,
     asks_about_outlook,
     check_rules,
@@ -250,3 +252,19 @@ def test_doses_in_answers_are_recognised():
     assert gives_a_dose("Give the child 5 ml twice a day.")
     assert not gives_a_dose("Gout attacks are treated with medicines.")
     assert not gives_a_dose("About 8 million people have diabetes.")
+
+
+@pytest.mark.parametrize(
+    ("message", "interaction"),
+    [
+        ("can i take ibuprofen with lisinopril", True),
+        ("can i take tylenol and advil together", True),
+        ("how much tylenol and advil can i give my 2 year old", False),  # an amount: a dose
+        ("can i take 400mg ibuprofen with my lisinopril", False),
+        ("how many tylenol can i take", False),  # one medicine
+    ],
+)
+def test_two_medicines_together_get_the_interaction_message(message, interaction):
+    verdict = check_rules(message)
+    assert verdict.outcome == "dosing"
+    assert verdict.message == (INTERACTION_MESSAGE if interaction else DOSING_MESSAGE)
