@@ -86,6 +86,12 @@ class PipelineConfig:
     # of their own: chosen on dev, ROUGE-L 0.424 -> 0.433, fewer "not in my sources" (a prompt
     # with two sources of one title is not what the model was trained on; answers_dev_fill.json)
     fill_merge: bool = True
+    # sources about the condition the message names come first, in their order, when the best
+    # is not ("what causes migraines": Migraine before Basilar migraine); "not in my sources"
+    # is still decided on the best. Off: on dev it cost ROUGE-L 0.432 -> 0.426, on focus 0.909
+    # -> 0.875 (a message's named conditions are often its background; the water pill's blood
+    # pressure beside gout), docs/results/answers_dev_named_first.json
+    named_first: bool = False
     min_cosine: float = 0.48  # best retrieval cosine below which: "not in my sources"
     # the same, when the best source is about the condition the message names ("can you die
     # from lockjaw" is 0.475 from Tetanus). Both chosen on dev by bench/thresholds.py; this one
@@ -268,6 +274,8 @@ class Pipeline:
                 other = mostly_non_latin(question) or is_spanish(normalise(question))
                 ans.answer = NOT_COVERED + (ENGLISH_ONLY if other else "") + absent_note(never)
             else:
+                if self.cfg.named_first and any(h.named for h in hits):
+                    ans.sources = sorted(hits, key=lambda h: not h.named)
                 ans.mode = mode
                 if mode == "grounded":
                     yield from self._grounded(ans, cancel, self._prompt_question(question, history))

@@ -368,3 +368,16 @@ def test_a_none_from_the_model_declines_or_hedges(retriever, model, on_none):
     assert not ans.not_answered and ans.citations and ans.note == HEDGE_NOTE
     assert ans.raw_answer.startswith("[none] [") and "ttft_ms" in ans.timings
     assert all(NONE_LABEL not in options for options in offered[1:])
+
+
+@pytest.mark.parametrize("named_first", [True, False])
+def test_sources_about_the_named_condition_can_come_first(retriever, named_first):
+    hits = retriever.search("How is gout treated?", k=1)
+    hits.append(retriever.search("How is asthma treated?", k=1)[0])
+    hits = [dataclasses.replace(h, named=i == 1) for i, h in enumerate(hits)]  # only asthma
+    cfg = PipelineConfig(answer_mode="extract", named_first=named_first)
+    ans = Pipeline(retriever, None, cfg).ask("How is gout treated?", hits=hits)
+    order = [h.passage.record_id for h in ans.sources]
+    expected = [hits[1], hits[0]] if named_first else hits
+    assert order == [h.passage.record_id for h in expected]
+    assert ans.citations and not ans.not_answered

@@ -117,6 +117,12 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     # ... and at any age with a red flag; an earache beside it is a question.
     assert checker.check("my toddler has a fever of 102 and is pulling at his ear").outcome == "ok"
     assert checker.check("my son has a fever and is struggling to breathe").outcome == "emergency"
+    # A headache that keeps coming back behind the eyes is a question; a sudden one with a
+    # vision loss is not.
+    assert checker.check("i keep getting headaches behind my eyes").outcome == "ok"
+    assert checker.check("headache behind the eyes when i read").outcome == "ok"
+    sudden = "i have a headache and my vision suddenly went black in one eye"
+    assert checker.check(sudden).outcome == "emergency"
     # A baby spitting up is answered, unless a red flag comes with it.
     assert checker.check("my baby spits up after every feeding").outcome == "ok"
     assert checker.check("my baby spit up blood").outcome == "emergency"
