@@ -151,6 +151,10 @@ def _drop_list_echoes(lines: list[str]) -> list[str]:
             if tail:  # the list ended inside this item; what follows is prose again
                 out += split_headings(tail)
                 break
+            if own != lines[j - 1]:
+                # the copy ended the item, so the list ended with it: the items after it are
+                # another list, glued on upstream, with a copy of its own to find
+                listed = []
         else:
             more = j > i + 1 and j < len(lines) and bool(listed)
             copied = more and words(lines[j])[: len(listed)] == listed

@@ -72,6 +72,19 @@ def test_senior_health_lists_lose_their_run_on_copy():
     assert clean_answer(f"Risk factors:\n- Age.\n{twice}") == (
         "Risk factors:\n- Age.\n- Genetics. It runs in families."
     )
+    # A copy that ends its item ends the list: the items after it are the next list, glued on
+    # upstream after a lead of its own, with its own copy.
+    raw = (
+        "Other problems - blindness in one eye  - scars from sores.  blindness in one eye scars "
+        "from sores. - Germs spread in the sores  - The pain lasts months. Germs spread in the "
+        "sores The pain lasts months. If you have it, - cover the rash  - wash your hands often. "
+        "cover the rash wash your hands often. Until it crusts, avoid babies."
+    )
+    assert clean_answer(raw) == (
+        "Other problems\n- blindness in one eye\n- scars from sores.\n"
+        "- Germs spread in the sores\n- The pain lasts months.\n"
+        "If you have it,\n- cover the rash\n- wash your hands often.\nUntil it crusts, avoid babies."
+    )
     # A list of one item repeats it too.
     one = "- Drink in moderation: one drink a day."
     assert clean_answer(f"{one} Drink in moderation: one drink a day.") == one
