@@ -27,6 +27,7 @@ from rag.text import (
     SENTENCE_OPENERS,
     Stems,
     drop_inline_heading,
+    is_bare_reply,
     is_fragment,
     is_furniture,
     is_heading,
@@ -85,7 +86,8 @@ class Candidate:
 
 def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
     """Every quotable unit of the numbered passages (not headings, questions, page furniture, a
-    list's lead without its list, or a sentence's end cut off where a passage begins)."""
+    list's lead without its list, a sentence's end cut off where a passage begins, or a bare
+    "Yes." to a question not quoted)."""
     return [
         Candidate(i, j, unit)
         for i, p in enumerate(passages, 1)
@@ -96,6 +98,7 @@ def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
             or is_furniture(unit)
             or is_lone_lead(unit)
             or is_fragment(unit)
+            or is_bare_reply(unit)
         )
     ]
 

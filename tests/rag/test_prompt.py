@@ -106,6 +106,19 @@ def test_page_furniture_is_never_offered():
     furniture = "Much of this information comes from Orphanet, a European rare disease database."
     units = [c.text for c in all_candidates([passage(1, f"Gout hurts. {furniture}")])]
     assert units == ["Gout hurts."]
+    # nor a pointer to a page, a link or an article
+    pointers = (
+        "The Lupus Foundation has a page called Is lupus hereditary? that provides an overview. "
+        "Click here to learn more about autosomal recessive inheritance. You can find relevant "
+        "articles through PubMed. You may need to register, but registration is free. These "
+        "resources address the diagnosis or management of lupus:\n- Genetic Testing Registry: "
+        "Lupus\n- MedlinePlus Encyclopedia: Lupus\n"
+    )
+    units = [c.text for c in all_candidates([passage(1, f"{pointers} Lupus runs in families.")])]
+    assert units == ["Lupus runs in families."]
+    # "you can find" in advice is no pointer
+    advice = "With screening, you can find problems early."
+    assert [c.text for c in all_candidates([passage(1, advice)])] == [advice]
 
 
 def test_a_lead_is_offered_with_its_list_never_alone():
@@ -151,6 +164,15 @@ def test_a_sentence_cut_where_a_passage_begins_is_never_offered():
     text = "hands, chest pain, or stomach pain. Anxiety disorders are treatable."
     units = [c.text for c in all_candidates([passage(1, text)])]
     assert units == ["Anxiety disorders are treatable."]
+
+
+def test_a_bare_yes_to_the_sources_own_question_is_never_offered():
+    text = "Are there other medicines for gout? Yes. Colchicine eases flares. Not always."
+    units = [c.text for c in all_candidates([passage(1, text)])]
+    assert units == ["Colchicine eases flares."]
+    # "yes" and "no" inside a sentence are the sentence's own
+    units = [c.text for c in all_candidates([passage(1, "Yes, rest helps. No food cures it.")])]
+    assert units == ["Yes, rest helps.", "No food cures it."]
 
 
 def test_the_lead_bonus_can_be_kept_for_answers_of_the_type_asked():
