@@ -156,6 +156,38 @@ def shown_unit(c: Candidate, passages: Sequence[Passage] | None = None) -> str:
     return drop_inline_heading(c.text, SENTENCE_OPENERS.union(focus))
 
 
+# A unit that opens by pointing back at the sentence before it: "If so, your child may have
+# ADHD", "But others develop painful cold sores", "This causes the veins to swell".
+_POINTS_BACK = re.compile(
+    r"^(If so|If not|But|However|Others|Otherwise|Instead|In addition|Also|As a result|For this "
+    r"reason|Because of this|This|These|That|Those|Such)\b"
+)
+
+
+def with_antecedents(
+    chosen: Sequence[Candidate] | None, passages: Sequence[Passage]
+) -> list[Candidate] | None:
+    """The chosen units, each that points back at the sentence before it preceded by that
+    sentence (when quotable and not chosen already): verbatim from the same source, so the
+    answer stays grounded and reads as the source meant it."""
+    if not chosen:
+        return chosen if chosen is None else list(chosen)
+    quotable = {(c.source, c.unit): c for c in all_candidates(passages)}
+    out: list[Candidate] = []
+    for c in chosen:
+        before = quotable.get((c.source, c.unit - 1))
+        if (
+            before is not None
+            and _POINTS_BACK.match(c.text)
+            and before not in out
+            and before not in chosen
+        ):
+            out.append(before)
+        if c not in out:
+            out.append(c)
+    return out
+
+
 def render_choices(
     chosen: Sequence[Candidate] | None, passages: Sequence[Passage] | None = None
 ) -> str:

@@ -187,3 +187,18 @@ def test_the_lead_bonus_can_be_kept_for_answers_of_the_type_asked():
     assert [c.label for c in select_candidates(asked, [overview], cfg)] == ["[1.2]"]
     what = select_candidates("what is an ear infection", [overview], cfg)
     assert [c.label for c in what] == ["[1.1]"]
+
+
+def test_a_unit_that_points_back_is_shown_after_the_sentence_it_points_at():
+    from rag.prompt import with_antecedents
+
+    text = "Valves keep blood moving. Weak valves let blood pool. This causes the veins to swell."
+    passages = [passage(1, text, "Varicose Veins")]
+    units = {c.unit: c for c in all_candidates(passages)}
+    shown = with_antecedents([units[3], units[1]], passages)
+    assert [c.unit for c in shown] == [2, 3, 1]
+    # nothing is added when the sentence before is chosen already, or nothing points back
+    assert with_antecedents([units[2], units[3]], passages) == [units[2], units[3]]
+    assert with_antecedents([units[3], units[2]], passages) == [units[3], units[2]]
+    assert with_antecedents([units[1]], passages) == [units[1]]
+    assert with_antecedents(None, passages) is None
