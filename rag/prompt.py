@@ -168,20 +168,16 @@ def with_antecedents(
     chosen: Sequence[Candidate] | None, passages: Sequence[Passage]
 ) -> list[Candidate] | None:
     """The chosen units, each that points back at the sentence before it preceded by that
-    sentence (when quotable and not chosen already): verbatim from the same source, so the
-    answer stays grounded and reads as the source meant it."""
+    sentence (when quotable, and also when chosen later, so a streamed answer never reorders):
+    verbatim from the same source, so the answer stays grounded and reads as the source meant
+    it."""
     if not chosen:
         return chosen if chosen is None else list(chosen)
     quotable = {(c.source, c.unit): c for c in all_candidates(passages)}
     out: list[Candidate] = []
     for c in chosen:
         before = quotable.get((c.source, c.unit - 1))
-        if (
-            before is not None
-            and _POINTS_BACK.match(c.text)
-            and before not in out
-            and before not in chosen
-        ):
+        if before is not None and _POINTS_BACK.match(c.text) and before not in out:
             out.append(before)
         if c not in out:
             out.append(c)

@@ -197,8 +197,9 @@ def test_a_unit_that_points_back_is_shown_after_the_sentence_it_points_at():
     units = {c.unit: c for c in all_candidates(passages)}
     shown = with_antecedents([units[3], units[1]], passages)
     assert [c.unit for c in shown] == [2, 3, 1]
-    # nothing is added when the sentence before is chosen already, or nothing points back
+    # nothing is added when the sentence before is chosen already, or nothing points back; one
+    # chosen after it comes first, so a streamed answer only ever grows at its end
     assert with_antecedents([units[2], units[3]], passages) == [units[2], units[3]]
-    assert with_antecedents([units[3], units[2]], passages) == [units[3], units[2]]
+    assert with_antecedents([units[3], units[2]], passages) == [units[2], units[3]]
     assert with_antecedents([units[1]], passages) == [units[1]]
     assert with_antecedents(None, passages) is None
