@@ -102,6 +102,7 @@ _GENERIC_MEDICINE_WORDS = (
     r"iron",
     r"magnesium",
 )
+_GENERIC_MEDICINE = re.compile(rf"\b({'|'.join(_GENERIC_MEDICINE_WORDS)})\b")
 _TOGETHER = r"\b(with|and|together|while (on|taking)|plus|mix\w*|combin\w*)\b"
 SPANISH = {
     "emergency": (
@@ -228,9 +229,10 @@ def _message(outcome: str, text: str) -> str:
 def _two_medicines(text: str) -> bool:
     """Two named medicines joined as taken together ("ibuprofen with lisinopril"), not the
     words for medicine ("pills", "meds") nor an amount ("2 tablets")."""
-    generic = re.compile(rf"\b({'|'.join(_GENERIC_MEDICINE_WORDS)})\b")
     named = [
-        m.group(0) for m in re.finditer(rules.MEDICINE, text) if not generic.fullmatch(m.group(0))
+        m.group(0)
+        for m in re.finditer(rules.MEDICINE, text)
+        if not _GENERIC_MEDICINE.fullmatch(m.group(0))
     ]
     amount = re.search(r"\b(how (much|many|often)|dos\w*|\d+ ?(mg|ml)?)\b", text)
     return len(set(named)) >= 2 and bool(re.search(_TOGETHER, text)) and not amount
