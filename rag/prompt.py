@@ -171,8 +171,8 @@ def with_antecedents(
     sentence (when quotable, and also when chosen later, so a streamed answer never reorders):
     verbatim from the same source, so the answer stays grounded and reads as the source meant
     it."""
-    if not chosen:
-        return chosen if chosen is None else list(chosen)
+    if chosen is None:
+        return None
     quotable = {(c.source, c.unit): c for c in all_candidates(passages)}
     out: list[Candidate] = []
     for c in chosen:
@@ -274,7 +274,12 @@ def select_candidates(
     if named is not None and any(named):
         off = [not named[c.source - 1] for c in pool]
         base = [b - cfg.off_focus_penalty * o for b, o in zip(base, off, strict=True)]
-    asked = question_types(" ".join(question_sentences(question)) or question)
+    # the question's types are parsed only for the option that uses them
+    asked = (
+        set()
+        if cfg.lead_other_types
+        else question_types(" ".join(question_sentences(question)) or question)
+    )
     leads = [
         p.chunk == 0
         and (cfg.lead_other_types or not asked or "information" in asked or p.qtype in asked)
