@@ -273,7 +273,7 @@ class Pipeline:
             ans.sources = hits
             # Something the sources never mention ("symptoms of covid"), with no condition
             # they know named beside it, is not answered from passages about something else.
-            never = absent(" ".join([*(history or [])[-1:], question]))
+            never = self.never_mentioned(question, history)
             if not self.covered(hits) or (never and not any(h.named for h in hits)):
                 ans.low_relevance = ans.not_answered = True
                 other = mostly_non_latin(question) or is_spanish(normalise(question))
@@ -290,11 +290,23 @@ class Pipeline:
             ans.error = f"{type(exc).__name__}: {exc}"
             ans.answer = FAILED.format(type(exc).__name__)
         if ans.mode and not ans.not_answered and not ans.error:
-            mention = mention_note(unmentioned(self.asked(question, history), ans.answer))
+            said = unmentioned(self.asked(question, history), ans.answer)
+            lacking = [m for m in self.retriever.missing.find(question) if m not in said]
+            mention = mention_note(said + lacking)
             ans.note = "\n\n".join(n for n in (ans.note, mention) if n)
         ans.done = True
         ans.timings["total_ms"] = _ms(start)
         yield ans
+
+    def never_mentioned(self, question: str, history: list[str] | None) -> list[str]:
+        """What the message, or the one before it, asks about that no source mentions: things
+        known to be absent ("covid") and condition names the index lacks ("plantar fasciitis",
+        which retrieval would match with necrotizing fasciitis)."""
+        text = " ".join([*(history or [])[-1:], question])
+        # A Spanish word is no English condition name ("sobredosis")
+        english = not (mostly_non_latin(question) or is_spanish(normalise(question)))
+        lacking = self.retriever.missing.find(text) if english else []
+        return list(dict.fromkeys(absent(text) + lacking))
 
     def covered(self, hits: list[Hit]) -> bool:
         """Whether the best source is close enough to the question to try an answer."""

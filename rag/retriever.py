@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
+from rag.missing import MissingNames
 from rag.onnx_encoder import onnx_encoder
 from rag.passage import Passage
 from rag.query import Query, QueryParser, name_variants, read_lay_terms, singular, words
@@ -130,6 +131,10 @@ class Retriever:
             read_lay_terms(),
             _canonical(first),
             own_names={p.focus for p in first},
+        )
+        # Condition names the sources lack ("plantar fasciitis"): found by their parts otherwise.
+        self.missing = MissingNames(
+            [*(p.text for p in index.passages), *(q.text for q in index.questions)], self.parser
         )
 
     def _generic(self, names: set[str], share: float = 0.02) -> set[str]:

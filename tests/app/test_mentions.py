@@ -103,3 +103,15 @@ def test_a_question_about_something_the_sources_never_mention_is_not_answered(re
     # Asked beside a condition the sources know, it is answered, with a note that it is not.
     both = pipeline.ask("can covid raise high blood pressure?")
     assert both.citations and "does not mention covid" in both.note
+
+
+def test_a_condition_the_index_lacks_is_not_answered_from_its_namesakes(retriever):
+    from app.pipeline import NOT_COVERED, Pipeline, PipelineConfig
+
+    pipeline = Pipeline(retriever, None, PipelineConfig(answer_mode="extract"))
+    ans = pipeline.ask("is costochondritis serious")
+    assert ans.not_answered and not ans.citations
+    assert ans.answer == NOT_COVERED + " My sources never mention costochondritis."
+    both = pipeline.ask("can costochondritis make asthma worse?")
+    assert both.citations and "does not mention costochondritis" in both.note
+    assert not pipeline.ask("what are the symptoms of asthma").note
