@@ -133,6 +133,12 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     assert checker.check("thanks!").outcome == "ok"
     assert checker.check("tell me a joke").outcome == "ok"
     assert checker.check("thanks for nothing, i want to die").outcome == "self_harm"
+    # A short ache is a question ("my head hurts" got the emergency message); chest pain, an
+    # ache after a head injury, or with a red flag, is not.
+    for ache in ("my head hurts", "my throat hurts", "i have a headache", "my back hurts"):
+        assert checker.check(ache).outcome == "ok", ache
+    assert checker.check("my chest hurts").outcome == "emergency"
+    assert checker.check("my head hurts and one side of my face is drooping").outcome == "emergency"
 
 
 @pytest.mark.parametrize(
