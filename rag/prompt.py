@@ -160,7 +160,7 @@ def shown_unit(c: Candidate, passages: Sequence[Passage] | None = None) -> str:
 # ADHD", "But others develop painful cold sores", "This causes the veins to swell".
 _POINTS_BACK = re.compile(
     r"^(If so|If not|But|However|Others|Otherwise|Instead|In addition|Also|As a result|For this "
-    r"reason|Because of this|This|These|That|Those|Such)\b"
+    r"reason|Because of this|This|These|That|Those|Such|They|It|He|She|Both)\b"
 )
 
 

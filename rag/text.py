@@ -56,8 +56,23 @@ _HEADING = re.compile(
 )
 
 
+# A heading the next sentence opens by repeating: "Normal Blood Pressure Normal blood pressure
+# for adults is…", "Risk Factors Risk factors are…".
+_REPEATED_HEADING = re.compile(
+    r"""(?:(?<=^)|(?<=[.!?] )|(?<=[.!?]["”'] ))([A-Z][\w'-]*(?: [A-Z][\w'-]*){1,5}) (?=(?i:\1)\b)"""
+)
+
+
 def split_headings(line: str) -> list[str]:
     """A line with headings run into it -> the headings on lines of their own."""
+    out, start = [], 0
+    for m in _REPEATED_HEADING.finditer(line):
+        out += [*_split_headings(line[start : m.start()]), m.group(1)]
+        start = m.end()
+    return out + _split_headings(line[start:])
+
+
+def _split_headings(line: str) -> list[str]:
     out, start = [], 0
     for m in _HEADING.finditer(line):
         if m.group(1).split()[-1] in _SMALL.split("|"):

@@ -203,3 +203,7 @@ def test_a_unit_that_points_back_is_shown_after_the_sentence_it_points_at():
     assert with_antecedents([units[3], units[2]], passages) == [units[2], units[3]]
     assert with_antecedents([units[1]], passages) == [units[1]]
     assert with_antecedents(None, passages) is None
+    # a pronoun opening a sentence points back too
+    text = "Parkinson's starts slowly. They may notice that they speak softly."
+    units = {c.unit: c for c in all_candidates([passage(1, text, "Parkinson's Disease")])}
+    assert [c.unit for c in with_antecedents([units[2]], [passage(1, text, "x")])] == [1, 2]

@@ -153,6 +153,16 @@ def test_headings_run_into_sentences_get_their_own_line():
         clean_answer(raw) == "Common Treatments\nThe most common treatment is rest. Type A is rare."
     )
     assert is_heading("Common Treatments") and not is_heading("Rest helps.")
+    # a heading the sentence after it repeats, after any sentence end, a quoted one too
+    raw = 'You say "120 over 80." Normal Blood Pressure Normal blood pressure is below 120/80.'
+    assert clean_answer(raw).split("\n") == [
+        'You say "120 over 80."',
+        "Normal Blood Pressure",
+        "Normal blood pressure is below 120/80.",
+    ]
+    assert clean_answer("High Blood Pressure Is Common. High blood pressure can be treated.") == (
+        "High Blood Pressure Is Common. High blood pressure can be treated."
+    )
 
 
 def test_furniture_is_the_shared_template_not_the_topic():
