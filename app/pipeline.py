@@ -291,7 +291,7 @@ class Pipeline:
             ans.answer = FAILED.format(type(exc).__name__)
         if ans.mode and not ans.not_answered and not ans.error:
             said = unmentioned(self.asked(question, history), ans.answer)
-            lacking = [m for m in self.retriever.missing.find(question) if m not in said]
+            lacking = [m for m in self.names_lacking(question) if m not in said]
             mention = mention_note(said + lacking)
             ans.note = "\n\n".join(n for n in (ans.note, mention) if n)
         ans.done = True
@@ -303,10 +303,14 @@ class Pipeline:
         known to be absent ("covid") and condition names the index lacks ("plantar fasciitis",
         which retrieval would match with necrotizing fasciitis)."""
         text = " ".join([*(history or [])[-1:], question])
-        # A Spanish word is no English condition name ("sobredosis")
-        english = not (mostly_non_latin(question) or is_spanish(normalise(question)))
-        lacking = self.retriever.missing.find(text) if english else []
-        return list(dict.fromkeys(absent(text) + lacking))
+        return list(dict.fromkeys(absent(text) + self.names_lacking(question, text)))
+
+    def names_lacking(self, question: str, text: str | None = None) -> list[str]:
+        """Condition names the index lacks in the text (the question by default); none for a
+        message in another language ("sobredosis" is no English name)."""
+        if mostly_non_latin(question) or is_spanish(normalise(question)):
+            return []
+        return self.retriever.missing.find(text or question)
 
     def covered(self, hits: list[Hit]) -> bool:
         """Whether the best source is close enough to the question to try an answer."""
