@@ -174,6 +174,11 @@ def mostly_non_latin(text: str) -> bool:
     return bool(letters) and sum(c.isascii() for c in letters) < 0.5 * len(letters)
 
 
+def not_english(text: str) -> bool:
+    """Another script, or Spanish (the safety check's word list decides)."""
+    return mostly_non_latin(text) or is_spanish(normalise(text))
+
+
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
@@ -276,8 +281,8 @@ class Pipeline:
             never = self.never_mentioned(question, history)
             if not self.covered(hits) or (never and not any(h.named for h in hits)):
                 ans.low_relevance = ans.not_answered = True
-                other = mostly_non_latin(question) or is_spanish(normalise(question))
-                ans.answer = NOT_COVERED + (ENGLISH_ONLY if other else "") + absent_note(never)
+                other = ENGLISH_ONLY if not_english(question) else ""
+                ans.answer = NOT_COVERED + other + absent_note(never)
             else:
                 if self.cfg.named_first and any(h.named for h in hits):
                     ans.sources = sorted(hits, key=lambda h: not h.named)
@@ -308,7 +313,7 @@ class Pipeline:
     def names_lacking(self, question: str, text: str | None = None) -> list[str]:
         """Condition names the index lacks in the text (the question by default); none for a
         message in another language ("sobredosis" is no English name)."""
-        if mostly_non_latin(question) or is_spanish(normalise(question)):
+        if not_english(question):
             return []
         return self.retriever.missing.find(text or question)
 
