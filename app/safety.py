@@ -292,13 +292,15 @@ def infant_fever(question: str) -> SafetyResult:
 
 
 # Signs that make a fever an emergency at any age (NHS, AAP: call 911 or go to the emergency
-# department): a seizure, a stiff neck, a rash that does not fade when pressed, someone hard to
-# wake, floppy or confused, or struggling to breathe.
+# department): a seizure, a stiff neck, a rash that does not fade when pressed (or looks like
+# bruises or pinpoint dots), someone hard to wake, floppy or confused, or struggling to breathe.
 _FEVER_RED_FLAG = (
     r"\b(seiz\w*|convuls\w*|(having|had|has) a fit|stiff neck|neck (is |was |feels )?(very |really )?"
     r"stiff|(cant|wont|cannot|unable to) (bend|touch|put) (his|her|my|their) (chin|head|neck)|"
     r"(rash|spots)\b.{0,40}\b(doesnt|does not|dont|do not|wont|not|didnt|did not) "
     r"(fade|go away|blanch|disappear|go white)|non ?blanching|purple (rash|spots|blotches)|"
+    r"(rash|spots|dots)\b.{0,20}\blike (a )?bruis\w*|bruise ?like (rash|spots)|pinpoint (red |purple )?"
+    r"(rash|spots|dots)|"
     r"(hard|difficult|cant|can not|cannot|wont|unable) to (wake|rouse)|(cant|can not|cannot|"
     r"couldnt|wont) (wake|rouse)|not waking|"
     r"unresponsive|(not|wont|isnt) respond\w*|limp|floppy|(struggling|fighting|gasping|working "

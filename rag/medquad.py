@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from rag.cache import cache_dir as default_cache_dir
 from rag.cache import written_atomically
+from rag.spelling import english_counts
 from rag.text import GlueRepair, clean_answer, word_counts
 
 log = logging.getLogger(__name__)
@@ -252,8 +253,10 @@ def build_records(
 
 
 def repair_glued_words(records: list[Record]) -> list[Record]:
-    """Put back em dashes deleted upstream, judged on the words of all loaded answers."""
-    repair = GlueRepair(word_counts(r.answer for r in records))
+    """Put back em dashes and spaces deleted upstream, judged on the words of all loaded
+    answers and SymSpell's English words."""
+    english = frozenset(english_counts())
+    repair = GlueRepair(word_counts(r.answer for r in records), english=english)
     return [replace(r, answer=repair(r.answer)) for r in records]
 
 

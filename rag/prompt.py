@@ -28,6 +28,7 @@ from rag.text import (
     Stems,
     drop_inline_heading,
     is_bare_reply,
+    is_directory,
     is_fragment,
     is_furniture,
     is_heading,
@@ -85,9 +86,9 @@ class Candidate:
 
 
 def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable unit of the numbered passages (not headings, questions, page furniture, a
-    list's lead without its list, a sentence's end cut off where a passage begins, or a bare
-    "Yes." to a question not quoted)."""
+    """Every quotable unit of the numbered passages (not headings, questions, page furniture,
+    directories of addresses and phone numbers, a list's lead without its list, a sentence's
+    end cut off where a passage begins, or a bare "Yes." to a question not quoted)."""
     return [
         Candidate(i, j, unit)
         for i, p in enumerate(passages, 1)
@@ -96,6 +97,7 @@ def all_candidates(passages: Sequence[Passage]) -> list[Candidate]:
             is_heading(unit)
             or is_question(unit)
             or is_furniture(unit)
+            or is_directory(unit)
             or is_lone_lead(unit)
             or is_fragment(unit)
             or is_bare_reply(unit)
@@ -196,12 +198,14 @@ def render_choices(
         lead, *items = shown_unit(c, passages).split("\n")
         cited = f"{lead} [{c.source}]"
         parts.append(to_markdown("\n".join([cited, *items])))
-    # Sentences run on as one paragraph; a list always stands apart.
+    # Sentences run on as one paragraph; a list always stands apart (a one-item list too:
+    # a sentence run onto its item would read as part of it, under the list's citation).
     out = ""
     for part in parts:
+        last = out.split("\n\n")[-1]
         if not out:
             out = part
-        elif "\n" in part or "\n" in out.split("\n\n")[-1]:
+        elif "\n" in part or "\n" in last or last.startswith("- "):
             out += "\n\n" + part
         else:
             out += " " + part

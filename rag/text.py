@@ -305,6 +305,24 @@ def is_furniture(unit: str) -> bool:
     return bool(_FURNITURE.match(unit))
 
 
+# What a directory of organizations is made of: phone numbers, web and e-mail addresses,
+# "MD 20892-3655", "Phone:", "TTY:".
+_CONTACT = re.compile(
+    r"\b1?-?\(?\d{3}\)?[-. ]\d{3}-\d{4}\b|\b1?8\d{9}\b|\b\d{10}\b|www\.\S+|\S+@\S+\.\w+"
+    r"|https?://\S+|\b[A-Z]{2} \d{5}(?:-\d{4})?\b|\b(?:phone|fax|tty|toll-free|e-?mail|internet):",
+    re.IGNORECASE,
+)
+
+
+def is_directory(unit: str) -> bool:
+    """Addresses, phone numbers and links more than prose: "National Eye Institute … 2020
+    Vision Place Bethesda, MD 20892-3655 301-496-5248 www.nei.nih.gov". Such a unit answers no
+    health question ("will she go blind" drew one), though its page is linked beside the
+    answer. At least two contact items, one per 12 words or fewer."""
+    found = len(_CONTACT.findall(unit))
+    return found >= 2 and found * 12 >= len(unit.split())
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of one line of prose."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
@@ -442,18 +460,65 @@ _DASH_FOLLOWERS = frozenset(
 )
 
 
-class GlueRepair:
-    """Puts back the em dashes that upstream deleted: "diarrheaoften" -> "diarrhea—often".
+# Prefixes and endings that make one word with the word beside them ("nonkidney",
+# "reinfected", "pseudogout", "sleepless", "muscularis"): never split there.
+_BOUND_PREFIXES = frozenset(
+    """re non anti extra un pre post sub super inter intra multi over under out co de dis hyper
+    hypo semi micro macro neuro mid self counter trans ultra poly mono bi tri peri para meta pro
+    pseudo""".split()
+)
+_BOUND_ENDINGS = frozenset("less ness ly able ible ment ful like ones".split())
+# Short words that do get glued to their neighbour ("theblood", "ofheart", "fistulaan").
+_SHORT_WORDS = frozenset("a an of to in is or as at be by on no if it".split())
+# Endings of medical terms: such a right part is a word of its own only after a little word
+# ("asangioplasty" is "as angioplasty"; "cystadenoma", "lymphangiography" are terms).
+_TERM_ENDINGS = ("oma", "graphy", "itis", "osis", "emia", "pathy", "ectomy", "plasty", "scopy")
+_LINKISH = re.compile(r"\S*(?:www\.|https?:|@|\.(?:org|gov|com|edu|net)\b)\S*|\S+/\S+")
 
-    A word is split only when it is rare in the corpus, its left part is a common word, and its
-    right part is a word that typically follows a dash ("such", "often", "an"), so compounds
-    ("breakthrough", "checklist") and rare medical terms stay whole.
+
+# A share over 200 percent is a range whose dash was deleted: "about 719 percent of adults" is
+# 7–19 percent, "2030 percent" 20–30 (150 percent of the poverty level is left alone).
+_LOST_RANGE = re.compile(r"(?<![\d.,/%])\b([2-9]\d{2}|\d{4})(?= percent\b)")
+
+
+def _range(m: re.Match) -> str:
+    digits = m.group(1)
+    for i in range(1, len(digits)):
+        low, high = digits[:i], digits[i:]
+        if high[0] != "0" and int(low) < int(high) <= 100:
+            return f"{low}–{high}"
+    return digits
+
+
+class GlueRepair:
+    """Puts back the em dashes and spaces that upstream deleted: "diarrheaoften" ->
+    "diarrhea—often", "systemactivity" -> "system activity", "theblood" -> "the blood".
+
+    A word is split only when it is rare in the corpus (at most ``max_count`` uses). An em dash
+    goes back when its left part is a common word and its right part a word that typically
+    follows a dash ("such", "often", "an"). A space goes back, given ``english`` (words never
+    split), when the word is not English and both parts are words the corpus uses often
+    (``min_part`` times) that are English or very common here, neither a prefix or ending that
+    makes one word with its neighbour. So compounds ("breakthrough", "checklist"), rare
+    medical terms ("nonkidney", "pseudogout") and web addresses ("kneesociety.org") stay whole.
+    A percent range that lost its dash gets it back ("719 percent" -> "7–19 percent").
     """
 
-    def __init__(self, counts: Counter, max_count: int = 2, min_left: int = 40) -> None:
+    def __init__(
+        self,
+        counts: Counter,
+        max_count: int = 2,
+        min_left: int = 40,
+        english: frozenset[str] | set[str] = frozenset(),
+        min_part: int = 50,
+        common: int = 300,
+    ) -> None:
         self.counts = counts
         self.max_count = max_count
         self.min_left = min_left
+        self.english = english
+        self.min_part = min_part
+        self.common = common
         self.cache: dict[str, str | None] = {}
 
     def split(self, word: str) -> str | None:
@@ -461,23 +526,65 @@ class GlueRepair:
         if key not in self.cache:
             self.cache[key] = None
             if len(key) >= 7 and self.counts[key] <= self.max_count:
-                for i in range(len(key) - 2, 3, -1):  # the longest follower wins
-                    left, right = key[:i], key[i:]
-                    # Two-letter followers also end real words ("transit", "frontalis").
-                    need = self.min_left * (5 if len(right) == 2 else 1)
-                    latin = right == "is" and left.endswith(("al", "ar"))
-                    if (
-                        not latin
-                        and right in _DASH_FOLLOWERS
-                        and left not in _DASH_FOLLOWERS
-                        and self.counts[left] >= need
-                    ):
-                        self.cache[key] = f"{word[:i]}—{word[i:]}"
-                        break
+                self.cache[key] = self._dash(word) or self._space(word)
         return self.cache[key]
 
+    def _dash(self, word: str) -> str | None:
+        key = word.lower()
+        for i in range(len(key) - 2, 3, -1):  # the longest follower wins
+            left, right = key[:i], key[i:]
+            # Two-letter followers also end real words ("transit", "frontalis").
+            need = self.min_left * (5 if len(right) == 2 else 1)
+            latin = right == "is" and left.endswith(("al", "ar"))
+            if (
+                not latin
+                and right in _DASH_FOLLOWERS
+                and left not in _DASH_FOLLOWERS
+                and self.counts[left] >= need
+            ):
+                return f"{word[:i]}—{word[i:]}"
+        return None
+
+    def _space(self, word: str) -> str | None:
+        key = word.lower()
+        # Capitalized words are mostly names ("Handmaker", "BrightFocus"), left whole.
+        if not self.english or key in self.english or word[0].isupper():
+            return None
+        best, at = 0, 0
+        for i in range(1, len(key)):
+            left, right = key[:i], key[i:]
+            if (
+                left in _BOUND_PREFIXES
+                or right in _BOUND_ENDINGS
+                or (len(left) < 3 and left not in _SHORT_WORDS)
+                or (len(right) < 3 and right not in _SHORT_WORDS)
+                or (right.endswith(_TERM_ENDINGS) and left not in STOPWORDS)
+                # "stimulationis" is "stimulation is"; "muscularis", "cornealis" are terms
+                or (right == "is" and (len(left) < 6 or left.endswith(("al", "ar"))))
+            ):
+                continue
+            if all(self._word(part) for part in (left, right)):
+                score = min(self.counts[left], self.counts[right])
+                if score > best:
+                    best, at = score, i
+        return f"{word[:at]} {word[at:]}" if at else None
+
+    def _word(self, part: str) -> bool:
+        n = self.counts[part]
+        return n >= self.min_part and (part in self.english or n >= self.common)
+
     def __call__(self, text: str) -> str:
-        return _WORD.sub(lambda m: self.split(m.group(0)) or m.group(0), text)
+        text = _LOST_RANGE.sub(_range, text)
+        out, last = [], 0
+        for link in _LINKISH.finditer(text):  # web and e-mail addresses are left as they are
+            out.append(_WORD.sub(self._sub, text[last : link.start()]))
+            out.append(link.group(0))
+            last = link.end()
+        out.append(_WORD.sub(self._sub, text[last:]))
+        return "".join(out)
+
+    def _sub(self, m: re.Match) -> str:
+        return self.split(m.group(0)) or m.group(0)
 
 
 # Words that carry no content for matching a question to a sentence.

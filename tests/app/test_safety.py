@@ -139,6 +139,19 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
         assert checker.check(ache).outcome == "ok", ache
     assert checker.check("my chest hurts").outcome == "emergency"
     assert checker.check("my head hurts and one side of my face is drooping").outcome == "emergency"
+    # A baby's everyday worry is a question ("my baby has a flat spot on his head" got the
+    # emergency message); a baby struggling to breathe or limp is not.
+    for worry in (
+        "my baby has white patches in his mouth that wont wipe off",
+        "my baby has a flat spot on his head",
+        "my baby has not pooped in 3 days",
+        "my baby keeps pulling at her ear",
+    ):
+        assert checker.check(worry).outcome == "ok", worry
+    assert checker.check("my baby is breathing weird and her chest is sucking in").outcome == (
+        "emergency"
+    )
+    assert checker.check("my baby is limp and pale").outcome == "emergency"
 
 
 @pytest.mark.parametrize(
@@ -240,6 +253,8 @@ def test_a_fever_in_a_baby_under_three_months_is_an_emergency(message, outcome):
         ("my toddler has a fever of 103 and just had a seizure", "emergency"),
         ("my kid has a fever and his neck is stiff", "emergency"),
         ("my toddler has a fever and a purple rash that doesn't fade when i press it", "emergency"),
+        ("my baby has a fever and a rash that looks like bruises", "emergency"),
+        ("my son has a fever and tiny pinpoint red dots on his legs", "emergency"),
         ("my daughter has a fever and i can't wake her up properly", "emergency"),
         ("my son has a fever and his lips are turning blue", "emergency"),
         ("grandma has a fever and is suddenly confused", "emergency"),

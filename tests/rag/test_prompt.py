@@ -79,6 +79,13 @@ def test_render_is_verbatim_and_cited():
     assert render_choices(None) == NO_ANSWER
 
 
+def test_a_sentence_after_a_one_item_list_starts_a_paragraph():
+    passages = [passage(1, "Care involves:\n- washing the feet daily"), PASSAGES[1]]
+    candidates = {c.label: c for c in all_candidates(passages)}
+    text = render_choices([candidates["[1.1]"], candidates["[2.1]"]])
+    assert text == "Care involves: [1]\n\n- washing the feet daily\n\nAsthma is a lung disease. [2]"
+
+
 def test_target_format():
     c = Candidate(2, 1, "x")
     assert grounded_target([c, Candidate(2, 3, "y")]) == "[2.1] [2.3]"

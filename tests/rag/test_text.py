@@ -8,6 +8,7 @@ from rag.text import (
     GlueRepair,
     clean_answer,
     drop_inline_heading,
+    is_directory,
     is_furniture,
     is_heading,
     join_units,
@@ -145,6 +146,50 @@ def test_glued_words_are_split_but_compounds_stay():
         "digestive symptoms—such as gas, diarrhea—often"
     )
     assert repair("a checklist and a breakthrough") == "a checklist and a breakthrough"
+
+
+def test_lost_spaces_are_put_back_but_terms_names_and_links_stay():
+    counts = Counter(
+        {
+            "system": 900,
+            "activity": 400,
+            "the": 5000,
+            "blood": 800,
+            "cyst": 120,
+            "adenoma": 80,
+            "non": 300,
+            "kidney": 700,
+            "knee": 200,
+            "society": 60,
+            "hand": 90,
+            "maker": 60,
+        }
+    )
+    english = {"system", "activity", "the", "blood", "kidney", "knee", "society", "hand", "maker"}
+    repair = GlueRepair(counts, english=english)
+    assert repair("nervous systemactivity in theblood") == "nervous system activity in the blood"
+    # a term, a word with a prefix, a name, and a web address stay whole
+    text = "a cystadenoma, nonkidney causes, Silverman-Handmaker type, www.kneesociety.org"
+    assert repair(text) == text
+    assert GlueRepair(counts)("systemactivity") == "systemactivity"  # no English words given
+    # a share over 200 percent is a range that lost its dash; 150 percent can be a share
+    assert repair("about 719 percent of adults, 2030 percent of them") == (
+        "about 7–19 percent of adults, 20–30 percent of them"
+    )
+    assert (
+        repair("below 150 percent of the poverty level") == "below 150 percent of the poverty level"
+    )
+
+
+def test_directories_of_addresses_are_told_from_prose():
+    assert is_directory(
+        "National Eye Institute National Institutes of Health 2020 Vision Place Bethesda, MD "
+        "20892-3655 301-496-5248 E-mail: 2020@nei.nih.gov www.nei.nih.gov"
+    )
+    assert not is_directory(
+        "Macular degeneration can blur the sharp central vision you need for reading and "
+        "driving; see www.nei.nih.gov for more."
+    )
 
 
 def test_headings_run_into_sentences_get_their_own_line():
