@@ -7,6 +7,7 @@ Also registers the ``/ask`` API endpoint (JSON answer with citations, sources an
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -15,7 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -35,6 +36,7 @@ DISCLAIMER_TEXT = (
     "MedGround gives general health information from NIH sources, not medical advice. "
     "In an emergency call your local emergency number."
 )
+STOPPED_BEFORE_START = "Stopped before the answer began."
 EXAMPLES = [
     "What are the early signs of glaucoma?",
     "How is gout treated?",
@@ -210,13 +212,59 @@ def _remove_exports(folders: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class AnswerStops:
+    """Which answers a session's Stop ends. A click claims a stop flag at once, before its
+    answer waits for its turn, so a Stop pressed while it waits is kept; the answer takes the
+    flag when it starts. Stop sets every flag the session holds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[str, threading.Event] = {}  # session -> flag of its next answer
+        self._running: dict[str, set[threading.Event]] = {}  # session -> flags of its answers
+
+    def claim(self, session: str) -> None:
+        with self._lock:
+            self._waiting[session] = threading.Event()
+
+    @contextlib.contextmanager
+    def answering(self, session: str) -> Iterator[threading.Event]:
+        """The flag of one answer (a fresh one for an API call, which claims nothing)."""
+        with self._lock:
+            flag = self._waiting.pop(session, None) or threading.Event()
+            self._running.setdefault(session, set()).add(flag)
+        try:
+            yield flag
+        finally:
+            with self._lock:
+                self._running[session].discard(flag)
+                if not self._running[session]:
+                    del self._running[session]
+
+    def busy(self, session: str) -> bool:
+        with self._lock:
+            return bool(self._running.get(session))
+
+    def stop(self, session: str) -> None:
+        with self._lock:
+            flags = [*self._running.get(session, ()), self._waiting.get(session)]
+        for flag in flags:
+            if flag is not None:
+                flag.set()
+
+
 def build_ui(
     pipeline: Pipeline, feedback_path: Path | None, status: Callable[[], str] | None = None
 ) -> gr.Blocks:
     """The page; ``feedback_path`` None turns feedback off; ``status`` (polled) is a line about
     the index being built in the background."""
     feedback_lock = threading.Lock()
-    running: dict[str, threading.Event] = {}  # session -> cancel event of its answer
+    stops = AnswerStops()
+
+    def claim(request: gr.Request) -> None:
+        if stops.busy(request.session_hash):
+            # Gradio drops a second ask while one is answered; the question stays in the box.
+            gr.Warning("An answer is still being written: wait for it or press Stop, then send.")
+        stops.claim(request.session_hash)
 
     def respond(question: str, chat: list, turns: list, mode: str, request: gr.Request):
         question = question or ""
@@ -225,27 +273,33 @@ def build_ui(
             gr.Warning(invalid)
             yield question, chat, gr.skip(), turns
             return
-        cancel = running[request.session_hash] = threading.Event()
         history = [t["question"] for t in turns]
         chat = [*chat, {"role": "user", "content": user_text(question)}]
         chat.append({"role": "assistant", "content": "…"})
         # The turn is recorded from the start so that chat messages and turns stay aligned
         # (a like on an answer that was stopped still finds its turn).
         turns = [*turns, {}]
-        panel_shown = False
-        for ans in pipeline.stream(question, history, cancel=cancel, mode=mode):
-            chat[-1] = {"role": "assistant", "content": chat_text(ans)}
-            turns[-1] = ans.to_dict()
-            panel = sources_html(ans) if (ans.sources and not panel_shown) else gr.skip()
-            panel_shown = panel_shown or bool(ans.sources)
-            if ans.done:
-                panel = sources_html(ans)
-            yield "", chat, panel, turns
+        with stops.answering(request.session_hash) as cancel:
+            if cancel.is_set():  # Stop pressed while the answer waited for its turn
+                ans = Answer(question=question, answer=STOPPED_BEFORE_START, done=True)
+                chat[-1] = {"role": "assistant", "content": chat_text(ans)}
+                turns[-1] = ans.to_dict()
+                yield "", chat, gr.skip(), turns
+                return
+            panel_shown = False
+            box: object = ""  # the box is emptied once: what is typed while the answer streams stays
+            for ans in pipeline.stream(question, history, cancel=cancel, mode=mode):
+                chat[-1] = {"role": "assistant", "content": chat_text(ans)}
+                turns[-1] = ans.to_dict()
+                panel = sources_html(ans) if (ans.sources and not panel_shown) else gr.skip()
+                panel_shown = panel_shown or bool(ans.sources)
+                if ans.done:
+                    panel = sources_html(ans)
+                yield box, chat, panel, turns
+                box = gr.skip()
 
     def stop_answer(request: gr.Request) -> None:
-        event = running.get(request.session_hash)
-        if event is not None:
-            event.set()
+        stops.stop(request.session_hash)
 
     def on_like(turns: list, data: gr.LikeData):
         # Each turn adds one user and one assistant message: assistant index 2n+1 is turn n.
@@ -324,9 +378,16 @@ def build_ui(
 
         outputs = [box, chat, panel, turns]
         inputs = [box, chat, turns, mode]
-        submitted = box.submit(respond, inputs, outputs, api_name="chat")
-        clicked = send.click(respond, inputs, outputs, api_visibility="private")
-        stop.click(stop_answer, None, None, cancels=[submitted, clicked], api_visibility="private")
+        # Stop is cooperative: the answer ends itself at its next step and completes as usual.
+        # Gradio's ``cancels`` can leave a streaming chat busy for good (gradio-app/gradio
+        # #11586), and queue=False runs the claim and the stop at the click, never queued.
+        box.submit(claim, None, None, queue=False, api_visibility="private").then(
+            respond, inputs, outputs, api_name="chat"
+        )
+        send.click(claim, None, None, queue=False, api_visibility="private").then(
+            respond, inputs, outputs, api_visibility="private"
+        )
+        stop.click(stop_answer, None, None, queue=False, api_visibility="private")
         if feedback_path:
             chat.like(on_like, [turns], None)
         export.click(on_export, [turns, exports], [files, exports], api_visibility="private")

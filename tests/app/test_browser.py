@@ -134,9 +134,26 @@ def test_a_like_after_stop_is_saved_with_its_own_question(page, app_server):
     page.wait_for_timeout(1500)
     page.click("#stop")
     page.wait_for_timeout(1000)
-    # On a loaded machine the stop can land before generation starts; the chat stays busy (its
-    # status overlay takes the click) until that answer ends, so the click waits longer.
+    # The chat is busy (its status overlay takes the click) until the stopped answer has ended
+    # at its next step; on a loaded machine that step can take a while.
     page.locator("#chat button[aria-label='Like']").last.click(timeout=120_000)
     page.wait_for_timeout(1500)
     rows = app_server["feedback"].read_text().splitlines()
     assert "kidney stones" in rows[-1] and '"liked": true' in rows[-1]
+
+
+def test_a_question_typed_while_an_answer_streams_stays_in_the_box(page):
+    page.locator("#mode label", has_text="free").click()
+    before = page.locator("#chat .user").count()
+    ask(page, "Tell me everything about migraine, its causes, triggers and treatments")
+    page.fill("#question textarea", "What is gout?")
+    page.click("#send")  # too early: the first answer is still being written
+    page.wait_for_function(
+        f"() => {{ const b = document.querySelectorAll('#chat .bot');"
+        f" return document.querySelectorAll('#chat .user').length > {before}"
+        f" && b[b.length - 1].innerText.includes('Free answer'); }}",
+        timeout=180_000,
+    )
+    page.wait_for_timeout(1500)
+    assert page.input_value("#question textarea") == "What is gout?"
+    assert page.locator("#chat .user").count() == before + 1

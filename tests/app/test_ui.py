@@ -1,4 +1,4 @@
-"""Page pieces that need no browser: escaping, list rendering, links, private exports."""
+"""Page pieces that need no browser: escaping, list rendering, links, private exports, stops."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from app.ui import (
+    AnswerStops,
     _remove_exports,
     export_conversation,
     linked_citations,
@@ -44,3 +45,32 @@ def test_each_export_is_private_and_removed_with_its_session():
     assert json.loads(Path(js).read_text()) == turns and "https://x" in Path(md).read_text()
     _remove_exports([str(first), str(second)])
     assert not first.exists() and not second.exists()
+
+
+def test_a_stop_pressed_while_the_answer_waits_is_kept():
+    stops = AnswerStops()
+    stops.claim("a")
+    stops.stop("a")  # the answer has not started: it waits behind another session's
+    with stops.answering("a") as flag:
+        assert flag.is_set()
+
+
+def test_a_stop_ends_every_answer_of_its_session_and_no_other():
+    stops = AnswerStops()
+    stops.claim("a")
+    with stops.answering("a") as first, stops.answering("b") as other:
+        stops.claim("a")  # asked again while the first answer runs
+        with stops.answering("a") as second:
+            stops.stop("a")
+            assert first.is_set() and second.is_set() and not other.is_set()
+
+
+def test_a_stop_after_the_answer_never_stops_the_next_one():
+    stops = AnswerStops()
+    stops.claim("a")
+    with stops.answering("a"):
+        pass
+    stops.stop("a")
+    stops.claim("a")
+    with stops.answering("a") as flag:
+        assert not flag.is_set()
