@@ -12,7 +12,7 @@ import pytest
 
 from app.model import LocalModel, ModelConfig
 from app.pipeline import Pipeline, PipelineConfig
-from rag.prompt import NO_ANSWER, build_messages
+from rag.prompt import NO_ANSWER, Candidate, build_messages, shown_unit
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,16 @@ def test_grounded_answer_quotes_the_passages_it_cites(pipeline):
     ans = pipeline.ask("What are the symptoms of glaucoma?")
     assert ans.done and ans.mode == "grounded" and ans.safety == "ok" and not ans.error
     assert ans.raw_answer and ans.citations and not ans.unsupported
-    # The guarantee of the mode: each chosen unit is shown verbatim, followed by its source.
+    # The guarantee of the mode: each chosen unit is shown verbatim (less a heading its source
+    # ran into it: NIHSeniorHealth's "Symptoms of Glaucoma Glaucoma can…"), then its source.
     labels = re.findall(r"\[(\d+)\.(\d+)\]", ans.raw_answer)
     assert 1 <= len(labels) <= 4
+    passages = [h.passage for h in ans.sources]
     for source, unit in labels:
-        text = ans.sources[int(source) - 1].passage.units[int(unit) - 1]
-        lead, *items = text.split("\n")
+        text = passages[int(source) - 1].units[int(unit) - 1]
+        shown = shown_unit(Candidate(int(source), int(unit), text), passages)
+        assert len(shown) > 0.6 * len(text)
+        lead, *items = shown.split("\n")
         assert f"{lead} [{source}]" in ans.answer and all(i in ans.answer for i in items)
     assert {"retrieve_ms", "queue_ms", "ttft_ms", "total_ms"} <= set(ans.timings)
 
