@@ -365,17 +365,24 @@ _SPIT_UP_RED_FLAG = (
 )
 
 
-def ordinary_spit_up(question: str) -> bool:
-    """A baby spitting up with none of the signs that make it urgent: the classifier learns
-    "baby" and "after every feeding" from emergencies and called "my baby spits up after every
-    feeding" one. It goes on to retrieval instead (MedQuAD has no page on spitting up, so the
-    answer is the honest "not in my sources")."""
+# Drooling is urgent when something was swallowed or the face droops, not when teeth come in.
+_DROOL = r"\b(drool\w*|teeth\w*|teething)\b"
+_DROOL_RED_FLAG = (
+    r"\b(swallow\w*|ate|eaten|drank|bit|poison\w*|batter\w*|pods?|detergent|bleach|chemical\w*|"
+    r"pills?|medicines?|magnets?|coins?|berr\w*|droop\w*|one side)\b"
+)
+
+
+def ordinary_baby_worry(question: str) -> bool:
+    """A baby spitting up, teething or drooling with none of the signs that make it urgent:
+    the classifier learns "baby" and "after every feeding" from emergencies, "drooling" from
+    poisonings and strokes, and called "my baby spits up after every feeding" and "my baby is
+    teething and drooling a lot" ones. They go on to retrieval instead."""
     text = normalise(question)
-    return bool(
-        re.search(_SPIT_UP, text)
-        and re.search(_BABY, text)
-        and not re.search(_SPIT_UP_RED_FLAG, text)
-    )
+    if not re.search(_BABY, text) or re.search(_SPIT_UP_RED_FLAG, text):
+        return False
+    drooling = re.search(_DROOL, text) and not re.search(_DROOL_RED_FLAG, text)
+    return bool(re.search(_SPIT_UP, text) or drooling)
 
 
 # A question about how an illness goes on: how long it lasts or lets one live. (Whether it
@@ -649,7 +656,7 @@ class SafetyChecker:
         outcome = str(self.classifier.outcome(probabilities))
         if (
             outcome == "ok"
-            or (outcome == "emergency" and ordinary_spit_up(question))
+            or (outcome == "emergency" and ordinary_baby_worry(question))
             or (outcome == "self_harm" and asks_about_outlook(question))
             or small_talk(question)
         ):

@@ -287,7 +287,8 @@ def build_ui(
                 yield "", chat, gr.skip(), turns
                 return
             panel_shown = False
-            box: object = ""  # the box is emptied once: what is typed while the answer streams stays
+            # The box is emptied once: what is typed while the answer streams stays.
+            box: object = ""
             for ans in pipeline.stream(question, history, cancel=cancel, mode=mode):
                 chat[-1] = {"role": "assistant", "content": chat_text(ans)}
                 turns[-1] = ans.to_dict()

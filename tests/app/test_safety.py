@@ -13,7 +13,7 @@ from app.safety import (
     fever_red_flag,
     gives_a_dose,
     infant_fever,
-    ordinary_spit_up,
+    ordinary_baby_worry,
     small_talk,
 )
 
@@ -168,10 +168,16 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
         ("my infant spits up and is struggling to breathe", False),
         ("my baby spits up and has a fever", False),
         ("i spit up some food after eating too fast", False),  # not a baby
+        ("my baby is teething and drooling a lot", True),
+        ("my 4 month old is drooling and chewing her hands", True),
+        ("my baby is drooling and can't swallow", False),
+        ("my 10 month old is drooling and might have swallowed a battery", False),
+        ("my baby is teething and has a fever", False),
+        ("grandpa is drooling and his face is drooping", False),  # not a baby
     ],
 )
-def test_a_baby_spitting_up_with_no_red_flag_is_ordinary(message, ordinary):
-    assert ordinary_spit_up(message) == ordinary
+def test_a_baby_spitting_up_or_teething_with_no_red_flag_is_ordinary(message, ordinary):
+    assert ordinary_baby_worry(message) == ordinary
 
 
 @pytest.mark.parametrize(
