@@ -104,6 +104,9 @@ class PipelineConfig:
     # (roof shingles, the Great Depression) joined dev, then 0.49 until page furniture left
     # the index text (0.45 since: every dev question still declined, lockjaw answered)
     min_cosine_named: float = 0.45
+    # how many first sources the best cosine is taken over for "not in my sources" (the fused
+    # ranking can put a keyword match above a closer passage)
+    coverage_depth: int = 3
     # how source units are ranked for the grounded prompt and extract answers: shared words
     # with the question (lexical) or embedding similarity (cosine)
     unit_scores: str = field(default="lexical", metadata={"choices": ("lexical", "cosine")})
@@ -284,8 +287,9 @@ class Pipeline:
                 other = ENGLISH_ONLY if not_english(question) else ""
                 ans.answer = NOT_COVERED + other + absent_note(never)
             else:
+                ans.sources = self.close_first(hits)
                 if self.cfg.named_first and any(h.named for h in hits):
-                    ans.sources = sorted(hits, key=lambda h: not h.named)
+                    ans.sources = sorted(ans.sources, key=lambda h: not h.named)
                 ans.mode = mode
                 if mode == "grounded":
                     yield from self._grounded(ans, cancel, self._prompt_question(question, history))
@@ -318,11 +322,23 @@ class Pipeline:
         return self.retriever.missing.find(text or question)
 
     def covered(self, hits: list[Hit]) -> bool:
-        """Whether the best source is close enough to the question to try an answer."""
-        if not hits:
-            return False
-        floor = self.cfg.min_cosine_named if hits[0].named else self.cfg.min_cosine
-        return hits[0].cosine >= floor
+        """Whether the closest of the first sources is close enough to try an answer."""
+        return bool(hits) and self._close_enough(self._closest(hits))
+
+    def close_first(self, hits: list[Hit]) -> list[Hit]:
+        """The sources with the closest one first when the first is not close enough itself
+        (a keyword match ranked above the passage that answers)."""
+        if not hits or self._close_enough(hits[0]):
+            return hits
+        closest = self._closest(hits)
+        return [closest, *(h for h in hits if h is not closest)]
+
+    def _closest(self, hits: list[Hit]) -> Hit:
+        return max(hits[: self.cfg.coverage_depth], key=lambda h: h.cosine)
+
+    def _close_enough(self, hit: Hit) -> bool:
+        floor = self.cfg.min_cosine_named if hit.named else self.cfg.min_cosine
+        return hit.cosine >= floor
 
     def _passages(self, ans: Answer) -> list[Passage]:
         return [h.passage for h in ans.sources]

@@ -288,7 +288,7 @@ def build_ui(
                 return
             panel_shown = False
             # The box is emptied once: what is typed while the answer streams stays.
-            box: object = ""
+            box_value: object = ""
             for ans in pipeline.stream(question, history, cancel=cancel, mode=mode):
                 chat[-1] = {"role": "assistant", "content": chat_text(ans)}
                 turns[-1] = ans.to_dict()
@@ -296,8 +296,8 @@ def build_ui(
                 panel_shown = panel_shown or bool(ans.sources)
                 if ans.done:
                     panel = sources_html(ans)
-                yield box, chat, panel, turns
-                box = gr.skip()
+                yield box_value, chat, panel, turns
+                box_value = gr.skip()
 
     def stop_answer(request: gr.Request) -> None:
         stops.stop(request.session_hash)

@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.pipeline import PipelineConfig
 from rag.evaluate import MESSAGES, read_split
 from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
@@ -118,10 +119,20 @@ OUT_OF_SCOPE = {
 }
 
 
-def best_hits(retriever: Retriever, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """The best source's cosine for each message, and whether the message names its condition."""
-    best = [retriever.search(r["question"], k=1, history=r.get("history"))[0] for r in rows]
+def best_hits(
+    retriever: Retriever, rows: list[dict], depth: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best cosine among each message's first ``depth`` sources, and whether that source
+    is about the condition the message names (as ``Pipeline.covered`` decides)."""
+    best = [
+        max(retriever.search(r["question"], k=depth, history=r.get("history")), key=_cosine)
+        for r in rows
+    ]
     return np.array([h.cosine for h in best]), np.array([h.named for h in best], bool)
+
+
+def _cosine(hit) -> float:
+    return hit.cosine
 
 
 def balanced_accuracy(inside: np.ndarray, outside: np.ndarray, t: float) -> float:
@@ -150,19 +161,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", type=Path, default=default_index_dir())
     ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument(
+        "--depth",
+        type=int,
+        default=PipelineConfig.coverage_depth,
+        help="how many first sources the best cosine is taken over (the app's coverage_depth)",
+    )
     args = ap.parse_args()
     retriever = Retriever(Index.open(args.index))
     lay_rows = [json.loads(line) for line in LAY_QUESTIONS.read_text().splitlines() if line]
     scores, named, unnamed, general, flags, lay = {}, {}, {}, {}, {}, {}
     for split in ("dev", "test"):
         lay_split = [r for r in lay_rows if r["split"] == split]
-        lay[split] = best_hits(retriever, lay_split)
-        messages = best_hits(retriever, read_split(MESSAGES, split))
+        lay[split] = best_hits(retriever, lay_split, args.depth)
+        messages = best_hits(retriever, read_split(MESSAGES, split), args.depth)
         inside, inside_named = (
             np.concatenate(pair) for pair in zip(messages, lay[split], strict=True)
         )
         outside, outside_named = best_hits(
-            retriever, [{"question": q} for q in OUT_OF_SCOPE[split]]
+            retriever, [{"question": q} for q in OUT_OF_SCOPE[split]], args.depth
         )
         scores[split] = (inside, outside)
         named[split] = (inside[inside_named], outside[outside_named])

@@ -49,6 +49,21 @@ def test_grounded_answer_streams_unit_by_unit(pipeline):
     assert len({text for text, _ in snapshots}) >= 2
 
 
+def test_a_close_source_below_a_keyword_match_still_counts_as_covered(retriever):
+    # The fused ranking can put a keyword match first; the closest of the first sources decides.
+    hits = retriever.search("What are the symptoms of glaucoma?", k=3)
+    far = [dataclasses.replace(h, cosine=0.2, named=False) for h in hits[:2]]
+    close = dataclasses.replace(hits[2], cosine=0.7, named=False)
+    deep = Pipeline(retriever, None, PipelineConfig(answer_mode="extract", coverage_depth=3))
+    shallow = Pipeline(retriever, None, PipelineConfig(answer_mode="extract", coverage_depth=1))
+    assert deep.covered([*far, close]) and not shallow.covered([*far, close])
+    assert not deep.covered([*far, dataclasses.replace(close, cosine=0.3)])
+    assert not deep.covered([*far, far[0], close])  # fourth: too deep
+    # ... and is the source the answer starts from.
+    assert deep.close_first([*far, close]) == [close, *far]
+    assert deep.close_first([close, *far]) == [close, *far]
+
+
 def test_extract_mode_needs_no_model(retriever):
     no_model = Pipeline(retriever, None, PipelineConfig(answer_mode="extract"))
     ans = no_model.ask("What are the symptoms of glaucoma?")
