@@ -381,11 +381,12 @@ def build_ui(
         inputs = [box, chat, turns, mode]
         # Stop is cooperative: the answer ends itself at its next step and completes as usual.
         # Gradio's ``cancels`` can leave a streaming chat busy for good (gradio-app/gradio
-        # #11586), and queue=False runs the claim and the stop at the click, never queued.
-        box.submit(claim, None, None, queue=False, api_visibility="private").then(
-            respond, inputs, outputs, api_name="chat"
-        )
-        send.click(claim, None, None, queue=False, api_visibility="private").then(
+        # #11586). The claim runs at the click, never behind an answer (no concurrency limit;
+        # queued all the same, since only queued events can show the page a warning), and the
+        # stop runs outside the queue.
+        claimed = {"concurrency_limit": None, "api_visibility": "private"}
+        box.submit(claim, None, None, **claimed).then(respond, inputs, outputs, api_name="chat")
+        send.click(claim, None, None, **claimed).then(
             respond, inputs, outputs, api_visibility="private"
         )
         stop.click(stop_answer, None, None, queue=False, api_visibility="private")
