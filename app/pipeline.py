@@ -186,6 +186,12 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
 
+def closest_of_first(hits: list[Hit], depth: int) -> Hit:
+    """The source with the highest cosine among the first ``depth``: the one "not in my
+    sources" is decided on (shared with ``bench/thresholds.py``, which chooses its bars)."""
+    return max(hits[:depth], key=lambda h: h.cosine)
+
+
 class Pipeline:
     def __init__(
         self, retriever: Retriever, model: LocalModel | None, cfg: PipelineConfig | None = None
@@ -334,7 +340,7 @@ class Pipeline:
         return [closest, *(h for h in hits if h is not closest)]
 
     def _closest(self, hits: list[Hit]) -> Hit:
-        return max(hits[: self.cfg.coverage_depth], key=lambda h: h.cosine)
+        return closest_of_first(hits, self.cfg.coverage_depth)
 
     def _close_enough(self, hit: Hit) -> bool:
         floor = self.cfg.min_cosine_named if hit.named else self.cfg.min_cosine

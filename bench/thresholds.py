@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.pipeline import PipelineConfig
+from app.pipeline import PipelineConfig, closest_of_first
 from rag.evaluate import MESSAGES, read_split
 from rag.index import Index, default_index_dir
 from rag.retriever import Retriever
@@ -125,14 +125,10 @@ def best_hits(
     """The best cosine among each message's first ``depth`` sources, and whether that source
     is about the condition the message names (as ``Pipeline.covered`` decides)."""
     best = [
-        max(retriever.search(r["question"], k=depth, history=r.get("history")), key=_cosine)
+        closest_of_first(retriever.search(r["question"], k=depth, history=r.get("history")), depth)
         for r in rows
     ]
     return np.array([h.cosine for h in best]), np.array([h.named for h in best], bool)
-
-
-def _cosine(hit) -> float:
-    return hit.cosine
 
 
 def balanced_accuracy(inside: np.ndarray, outside: np.ndarray, t: float) -> float:
