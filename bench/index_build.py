@@ -1,13 +1,16 @@
 """Index build speed: passages embedded per second for each way of embedding them.
 
-    python bench/index_build.py [--sample 2000] [--quality]
+    python bench/index_build.py [--sample 2000] [--full bf16 fp32 int8]
 
 Embeds the same random sample of MedQuAD passages (as the build chunks them) once per setting:
 the build's old way (blocks of 2,048 texts in corpus order), all texts sorted by length first
-(less padding), other batch sizes, one thread against two, int8 dynamic quantization of the
-embedder's linear layers, and the same fp32 model run by ONNX Runtime (``rag/onnx_encoder.py``). ``--quality`` also builds a full int8 index in a temporary folder and
-reports dev-set retrieval beside the fp32 index (int8 is accepted only within one point of
-hit@1). Prints one JSON object.
+(less padding), other batch sizes, one thread against two, bfloat16 matrix products (where the
+CPU has them), int8 dynamic quantization of the embedder's linear layers, and the same fp32
+model run by ONNX Runtime (``rag/onnx_encoder.py``); for bfloat16 and int8 also the lowest
+cosine between a passage's vector and its fp32 vector. ``--full`` also builds a whole index per
+named precision in a temporary folder (``python -m rag.build_index`` with that setting) and
+reports its time and dev-set retrieval beside the index in ``--index`` (a precision is accepted
+only within one point of fp32's hit@1). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -22,11 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
 import torch
 
 from rag.build_index import BuildConfig, build_from_records
 from rag.chunking import chunk_records
-from rag.embedder import DEFAULT_EMBEDDER, load_embedder, quantized
+from rag.embedder import (
+    DEFAULT_EMBEDDER,
+    bf16_products,
+    bf16_supported,
+    load_embedder,
+    quantized,
+)
 from rag.evaluate import MESSAGES, evaluate, read_split
 from rag.index import Index, default_index_dir
 from rag.medquad import load_records
@@ -34,15 +44,25 @@ from rag.onnx_encoder import onnx_encoder
 from rag.retriever import Retriever
 
 
-def rate(model, texts: list[str], batch_size: int, block: int | None, sort: bool) -> float:
+def rate(
+    model, texts: list[str], batch_size: int, block: int | None, sort: bool, bf16: bool = False
+) -> float:
     """Texts embedded per second, in blocks of ``block`` texts (None: all at once)."""
     if sort:
         texts = sorted(texts, key=len)
     block = block or len(texts)
     start = time.perf_counter()
-    for i in range(0, len(texts), block):
-        model.encode(texts[i : i + block], batch_size=batch_size, convert_to_numpy=True)
+    with bf16_products(bf16):
+        for i in range(0, len(texts), block):
+            model.encode(texts[i : i + block], batch_size=batch_size, convert_to_numpy=True)
     return round(len(texts) / (time.perf_counter() - start), 1)
+
+
+def lowest_cosine(model, texts: list[str], reference: np.ndarray, bf16: bool = False) -> float:
+    """The lowest cosine between a text's vector and its ``reference`` (fp32) vector."""
+    with bf16_products(bf16):
+        vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
+    return round(float((np.asarray(vectors, np.float32) * reference).sum(axis=1).min()), 6)
 
 
 class OnnxModel:
@@ -63,8 +83,14 @@ def dev_quality(index: Path) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sample", type=int, default=2000, help="passages embedded per setting")
-    p.add_argument("--quality", action="store_true", help="also compare int8 retrieval on dev")
-    p.add_argument("--index", type=Path, default=default_index_dir(), help="the fp32 index")
+    p.add_argument(
+        "--full",
+        nargs="*",
+        default=[],
+        choices=["bf16", "fp32", "int8"],
+        help="also build a whole index this way and compare its dev retrieval with --index's",
+    )
+    p.add_argument("--index", type=Path, default=default_index_dir(), help="the index to compare")
     args = p.parse_args()
 
     records, _ = load_records(None)
@@ -73,7 +99,9 @@ def main() -> None:
     sample = random.Random(0).sample(passages, min(args.sample, len(passages)))
     texts = [p.embedding_text() for p in sample]
     int8 = quantized(model)
-    model.encode(texts[:64])  # warm up both
+    model.encode(texts[:64])  # warm up each
+    with bf16_products():
+        model.encode(texts[:64])
     int8.encode(texts[:64])
     ort = OnnxModel(onnx_encoder(model))
     ort.encode(texts[:64])
@@ -84,6 +112,9 @@ def main() -> None:
         "sorted, batch 16": rate(model, texts, 16, None, True),
         "sorted, batch 64": rate(model, texts, 64, None, True),
         "sorted, batch 128": rate(model, texts, 128, None, True),
+        "bf16 products, sorted, batch 32": rate(model, texts, 32, None, True, bf16=True),
+        "bf16 products, sorted, batch 64": rate(model, texts, 64, None, True, bf16=True),
+        "bf16 products, sorted, batch 128": rate(model, texts, 128, None, True, bf16=True),
         "int8, sorted, batch 32": rate(int8, texts, 32, None, True),
         "int8, sorted, batch 64": rate(int8, texts, 64, None, True),
         "onnx runtime, sorted, batch 8": rate(ort, texts, 8, None, True),
@@ -93,20 +124,32 @@ def main() -> None:
     torch.set_num_threads(1)
     rates["int8, sorted, batch 32, 1 thread"] = rate(int8, texts, 32, None, True)
     torch.set_num_threads(threads)
+    reference = model.encode(texts, batch_size=32, normalize_embeddings=True)
     result: dict = {
         "passages_total": len(passages),
         "sample": len(texts),
         "threads": threads,
+        "bf16_supported": bf16_supported(),
         "passages_per_second": rates,
+        "lowest_cosine_to_fp32": {
+            "bf16 products": lowest_cosine(model, texts, reference, bf16=True),
+            "int8": lowest_cosine(int8, texts, reference),
+        },
     }
-    if args.quality:
+    if args.full:
+        result["dev_index"] = {"index": str(args.index), **dev_quality(args.index)}
+    for precision in args.full:
         with tempfile.TemporaryDirectory() as tmp:
-            cfg = BuildConfig(out=Path(tmp) / "int8", int8=True)
+            cfg = BuildConfig(
+                out=Path(tmp) / precision, bf16=precision == "bf16", int8=precision == "int8"
+            )
             summary = build_from_records(records, cfg)
-            result["int8_full_build_seconds"] = summary.seconds
-            result["int8_full_build_passages_per_second"] = summary.passages_per_second
-            result["dev_fp32"] = dev_quality(args.index)
-            result["dev_int8"] = dev_quality(cfg.out)
+            result[f"full_build_{precision}"] = {
+                "seconds": summary.seconds,
+                "passages_per_second": summary.passages_per_second,
+                "stage_seconds": summary.stage_seconds,
+                **dev_quality(cfg.out),
+            }
     print(json.dumps(result, indent=2))
 
 

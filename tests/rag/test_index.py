@@ -10,7 +10,7 @@ import pytest
 
 from rag.build_index import BuildConfig, build_from_records, main, previous_vectors
 from rag.chunking import chunk_record
-from rag.embedder import DEFAULT_EMBEDDER, load_embedder
+from rag.embedder import DEFAULT_EMBEDDER, bf16_supported, load_embedder
 from rag.index import Index, IndexLoadError, IndexWriteError, Manifest
 from rag.retriever import Retriever
 
@@ -151,6 +151,27 @@ def test_int8_index_embeds_its_queries_the_same_way(small_records, tmp_path):
     assert int8 > fp32 and int8 > 0.95  # the queries are embedded by the passages' model
     # A later full-precision build does not reuse the int8 vectors.
     assert previous_vectors(out, DEFAULT_EMBEDDER, int8=False) == {}
+
+
+@pytest.mark.skipif(not bf16_supported(), reason="this CPU has no native bfloat16 products")
+def test_bf16_build_gives_the_fp32_vectors_within_rounding(small_records, tmp_path):
+    import numpy as np
+
+    vectors = {}
+    for bf16 in (False, True):
+        out = tmp_path / str(bf16)
+        build_from_records(small_records[:8], BuildConfig(out=out, bf16=bf16))
+        vectors[bf16] = Index.open(out).vectors
+    assert not np.array_equal(vectors[True], vectors[False])  # bfloat16 was used
+    assert (vectors[True] * vectors[False]).sum(axis=1).min() > 0.999
+
+
+def test_build_summary_says_where_the_time_went(small_records, tmp_path):
+    summary = build_from_records(small_records[:5], BuildConfig(out=tmp_path / "idx"))
+    stages = summary.stage_seconds
+    assert {"chunking", "passages", "questions"} <= set(stages)
+    assert sum(stages.values()) <= summary.seconds + 0.5
+    assert "chunking" in summary.line() and "passages/s" in summary.line()
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
