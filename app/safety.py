@@ -497,6 +497,18 @@ def _any(patterns, text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+def red_flag(question: str) -> bool:
+    """Whether the message has any of the signs that can make a symptom an emergency: a red
+    flag word (``rules.RED_FLAGS``), an emergency rule's words (past, general or not), a head
+    injury, or a fever in a young baby."""
+    text = normalise(question)
+    patterns = [p for _, p in rules.RED_FLAGS] + [p for _, p, _ in rules.EMERGENCY]
+    patterns += [p for _, p in rules.EMERGENCY_ES]
+    return (
+        any(re.search(p, text) for p in patterns) or _head_injury(text) or always_on(question).stop
+    )
+
+
 def check_rules(question: str) -> SafetyResult:
     """The rule layer alone (no embedder needed)."""
     text = normalise(question)
@@ -575,6 +587,7 @@ class SafetyConfig:
             DATA / "safety_labeled.jsonl",
             DATA / "safety_more.jsonl",
             DATA / "safety_everyday.jsonl",
+            DATA / "safety_symptoms.jsonl",
             QUESTIONS,
         )
     )
@@ -582,6 +595,10 @@ class SafetyConfig:
     classifier_c: float = 10.0  # inverse regularisation of the logistic regression
     min_probability: float = 0.5  # a class other than "ok" needs at least this probability
     embedding_weight: float = 1.0  # weight of the sentence embedding beside the n-gram features
+    # a learned "emergency" less likely than this needs a red flag in the message (red_flag):
+    # the classifier learned short symptom fragments from emergencies and called "stuffy nose
+    # and pressure in my cheeks" one; 0.5 turns the check off (bench/safety.py --sweep)
+    emergency_sure: float = 0.9
     rules: str = field(
         default="none", metadata={"choices": ("none", "strong", "all")}
     )  # which rules also stop a message
@@ -657,6 +674,11 @@ class SafetyChecker:
         if (
             outcome == "ok"
             or (outcome == "emergency" and ordinary_baby_worry(question))
+            or (
+                outcome == "emergency"
+                and probabilities[outcome] < self.cfg.emergency_sure
+                and not red_flag(question)
+            )
             or (outcome == "self_harm" and asks_about_outlook(question))
             or small_talk(question)
         ):

@@ -78,6 +78,33 @@ EMERGENCY_ES = [
     ("other", r"\bquemadura\w*\b.{0,20}\b(grave\w*|grande\w*|fuerte\w*)\b|\bampollas\b|\bazucar\b.{0,40}\b(inconsciente|no reacciona|muy baja)\b|\bpeor dolor de cabeza\b|\bcuello rigido\b|\btesticulo\b|\bya no suda\b|\bno siente las piernas\b"),
 ]
 
+# Words without which no symptom is an emergency by the usual triage guides: a learned
+# "emergency" the classifier is not sure of needs one of these, or an emergency rule above, in
+# the message ("stuffy nose and pressure in my cheeks for 2 weeks" has none; "my belly is hard
+# as a board" has one). Generous on purpose: each is a reason to look, not a verdict.
+RED_FLAGS = [
+    ("chest", r"\bchest\b.{0,40}\b(pain\w*|pres+ure|tight\w*|heav\w*|hurt\w*|crush\w*|squeez\w*|elephant|discomfort|sweat\w*)\b"),
+    ("breathing", r"\b(breath\w*|breathing|breathe|wheez\w*|chok\w*|gasp\w*|suffocat\w*|airway)\b|\b(lips?|face|skin|fingers?)\b.{0,25}\b(blue|purple|grey|gray|bluish)\b"),
+    ("consciousness", r"\b(unconscious|unresponsive|passed out|pass(es|ing)? out|faint\w*|collaps\w*|black(ed)? out|wont wake|cant wake|not waking|hard to wake|wont respond|not responding)\b"),
+    ("seizure", r"\b(seizure\w*|seizing|convuls\w*|fitting)\b"),
+    ("stroke", r"\b(droop\w*|slurr\w*|garbled|one side of (his|her|my|their) (face|body))\b|\b(sudden\w*|all of a sudden)\b.{0,40}\b(weak\w*|numb\w*|confus\w*|speech|speak|talk|see|sight|vision|walk|balance)\b"),
+    ("sight", r"\b(vision|sight|eye)\b.{0,40}\b(lost|loss|gone|went black|dark shadow|shadow|curtain)\b|\b(cant|cannot) see\b|\bcurtain\b"),
+    ("bleeding", r"\bblood\b.{0,30}\b(pump\w*|spurt\w*|pour\w*|gush\w*|everywhere|wont stop|through)\b|\b(bled|bleed\w*)\b.{0,30}\b(through|wont stop|heav\w*|a lot|lots|soak\w*)\b|\b(vomit\w*|throw\w* up|cough\w* up|spit\w* up|spitting)\b.{0,15}\b(blood|green|bile|coffee)\b|\b(baby|infant|newborn)\b.{0,40}\bblood\b|\bblack (tarry|tar)\b|\btarry\b|\bmucha sangre\b"),
+    ("belly", r"\b(rigid|hard as a (board|rock)|rock hard|board like)\b"),
+    ("headache", r"\b(worst|thunderclap|explod\w*)\b.{0,30}\b(headache|head|pain)\b|\b(headache|head)\b.{0,30}\b(worst|thunderclap)\b|\bstiff neck\b.{0,60}\bfever\b|\bfever\b.{0,60}\bstiff neck\b"),
+    ("limb", r"\b(cold|pale|blue|white)\b.{0,20}\b(leg|arm|foot|hand)\b.{0,40}\b(cant feel|numb|no pulse)\b|\b(leg|arm|foot|hand)\b.{0,20}\b(cold and pale|pale and cold)\b|\bcant feel (my|his|her) (foot|leg|hand|arm)\b"),
+    ("allergy", r"\b(tongue|lips?|throat|face|mouth)\b.{0,25}\b(swell\w*|swollen|clos\w*|tight\w*|puff\w*)\b|\banaphyla\w*|\bepi ?pen\b"),
+    ("poisoning", r"\b(took|taken|swallowed|ate|drank|downed|popped)\b.{0,40}\b(pills?|tablets?|capsules?|bottle|bunch|handful|meds|medicine|overdose|poison\w*|bleach|battery|batteries|magnets?|chemicals?|cleaner)\b|\boverdos\w*|\bpoison\w*"),
+    ("baby", r"\b(soft spot|fontanel+e?)\b|\b(newborn|\d+ (day|days|week|weeks) old|[0-2] (month|months|mo) old|(one|two) months? old)\b.{0,60}\b(fever|temp\w*|hot|\d\d[.,]\d|floppy|wont feed|not feeding|blue|limp)\b"),
+    ("injury", r"\b(hit|bang\w*|bump\w*|fell|fall|knock\w*)\b.{0,40}\bhead\b|\b(stab\w*|shot|gunshot|deep cut|severed|amputat\w*|burn\w* (badly|severe\w*))\b"),
+    ("pain", r"\b(agoni\w*|excruciat\w*|unbearable|worst pain|screaming in pain|scream if)\b|\b(testic\w*|testicle|scrotum)\b.{0,40}\b(sudden\w*|severe|pain\w*|swollen)\b"),
+    ("pregnancy", r"\bpregnan\w*|\b\d+ weeks\b.{0,40}\b(bleed\w*|pain|cramp\w*|headache|swell\w*)\b|\bgiving birth\b|\bafter birth\b|\bpostpartum\b"),
+    ("self_harm", r"\b(suicid\w*|kill (my|him|her)self|wanted to die|want to die|on purpose|knife|knives|gun|rope|razor|cuchillo|navaja|pistola|soga)\b"),
+    ("confusion", r"\b(confus\w*|not making sense|disorient\w*|delirious)\b"),
+    ("sepsis", r"\b(mottled|blotchy)\b|\b(havent|hasnt|not|no) (peed|urinated|wee+d)\b|\bno (urine|pee)\b"),
+    ("spanish", r"\b(pecho|respira\w*|desmay\w*|inconsciente|convuls\w*|sangr\w*|hinch\w*|pastillas|veneno|embaraz\w*|bebe|recien nacido|fiebre)\b"),
+]
+
 SELF_HARM = [
     r"\b(kill|killing|kil)\b.{0,3}\b(myself|my self|myslef|meself|himself|herself|themselves)\b|\b(going|gonna|wants?|want|plan\w*|trying|tried) to (kill|hurt|end) (my|him|her|them)\w*|\b(kms|kys)\b",
     r"\b(want|wanna|wish|wanted|wants)\b.{0,5}\b(to )?(die|be dead|disappear forever|not wake up|go to sleep forever)\b|\bsuicid\w*|\bself ?harm\w*",

@@ -36,6 +36,7 @@ from app.safety import (
     always_on,
     check_rules,
     read_examples,
+    red_flag,
 )
 from bench.common import cached
 from rag.embedder import DEFAULT_EMBEDDER, load_embedder
@@ -51,6 +52,11 @@ TEST = DATA / "safety_v3.jsonl"
 # other message of each kind). Of the dev half, the 8 the check flagged were added to its
 # training messages (app/data/safety_everyday.jsonl).
 EVERYDAY = DATA / "safety_everyday_test.jsonl"
+# Symptoms described as people type them, 150 to answer (some alarming-sounding: "sharp",
+# "swollen", "blood on the toilet paper") and 75 emergencies and self-harm, by a helper who saw
+# neither the rules nor the training messages; written after the red-flag gate was proposed
+# and never trained on or tuned with.
+SYMPTOMS = DATA / "safety_symptoms_test.jsonl"
 URGENT = {"emergency", "self_harm"}
 GRID = {
     "classifier_c": (1.0, 3.0, 10.0),
@@ -153,12 +159,52 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
     return grid
 
 
+SURE = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # emergency_sure values tried (0.5: no red-flag gate)
+
+
+def choose_emergency_sure(rows: list[dict], embed, cfg: SafetyConfig, loss: float = 0.005):
+    """The red-flag gate (``SafetyConfig.emergency_sure``) scored out of fold: the largest
+    value whose urgent recall stays within ``loss`` of the check without the gate."""
+    probabilities = out_of_fold(rows, embed, cfg)
+    flagged = [red_flag(r["text"]) for r in rows]
+    ruled = [always_on(r["text"]) for r in rows]
+    table = []
+    for sure in SURE:
+        outcomes = []
+        for p, flag, rule in zip(probabilities, flagged, ruled, strict=True):
+            best = max((o for o in p if o != "ok"), key=p.get)
+            learned = best if p[best] >= cfg.min_probability else "ok"
+            if learned == "emergency" and p[best] < sure and not flag:
+                learned = "ok"
+            outcomes.append(rule.outcome if rule.stop else learned)
+        s = score(rows, outcomes)
+        table.append(
+            {
+                "emergency_sure": sure,
+                "urgent_recall": s["urgent_recall"],
+                "emergency_recall": s["recall"]["emergency"],
+                "false_alarms": s["false_alarms"],
+            }
+        )
+    floor = table[0]["urgent_recall"] - loss
+    chosen = max(
+        (t for t in table if t["urgent_recall"] >= floor), key=lambda t: t["emergency_sure"]
+    )
+    return chosen["emergency_sure"], table
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sweep", action="store_true", help="choose settings by cross-validation")
     p.add_argument("--test", type=Path, default=TEST, help="labeled test messages (JSON lines)")
     p.add_argument("--everyday", type=Path, default=EVERYDAY, help="everyday questions (all ok)")
     p.add_argument("--show-misses", action="store_true", help="list the missed messages")
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        help="choose emergency_sure (the red-flag gate) by cross-validation first",
+    )
+    p.add_argument("--symptoms", type=Path, default=SYMPTOMS, help="symptom messages (labeled)")
     args = p.parse_args()
     model = load_embedder(DEFAULT_EMBEDDER)
     embed = cached(
@@ -179,15 +225,22 @@ def main() -> None:
             ok, key=lambda g: (-g["urgent_recall"], -g["dosing_recall"], g["false_alarms"])
         )[:8]
         result["training_messages"] = len(rows)
+    if args.gate:
+        rows = read_examples([Path(p) for p in cfg.examples.split(",")])
+        sure, table = choose_emergency_sure(rows, embed, cfg)
+        cfg = replace(cfg, emergency_sure=sure)
+        result["emergency_sure_by_cross_validation"] = table
     checker = SafetyChecker(embed, cfg, DEFAULT_EMBEDDER)
     rows = test_rows(args.test)
-    result["settings"] = {k: getattr(cfg, k) for k in GRID}
+    result["settings"] = {k: getattr(cfg, k) for k in (*GRID, "emergency_sure")}
     result["test_set"] = args.test.name
     result["test"] = score(rows, [checker.check(r["text"]).outcome for r in rows])
     everyday = [json.loads(line) for line in args.everyday.read_text().splitlines() if line]
     result["everyday"] = score(everyday, [checker.check(r["text"]).outcome for r in everyday])
+    symptoms = [json.loads(line) for line in args.symptoms.read_text().splitlines() if line]
+    result["symptoms"] = score(symptoms, [checker.check(r["text"]).outcome for r in symptoms])
     if not args.show_misses:
-        for part in ("test", "everyday"):
+        for part in ("test", "everyday", "symptoms"):
             result[part]["misses"] = len(result[part]["misses"])
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

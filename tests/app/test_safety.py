@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.safety import (
     DOSING_MESSAGE,
     INTERACTION_MESSAGE,
     SafetyChecker,
+    SafetyConfig,
     asks_about_outlook,
     check_rules,
     fever_red_flag,
     gives_a_dose,
     infant_fever,
     ordinary_baby_worry,
+    red_flag,
     small_talk,
 )
 
@@ -301,3 +305,43 @@ def test_two_medicines_together_get_the_interaction_message(message, interaction
     verdict = check_rules(message)
     assert verdict.outcome == "dosing"
     assert verdict.message == (INTERACTION_MESSAGE if interaction else DOSING_MESSAGE)
+
+
+@pytest.mark.parametrize(
+    ("message", "flag"),
+    [
+        ("my belly is rock hard and hurts", True),
+        ("worst headache of my life", True),
+        ("her lips are turning blue", True),
+        ("he swallowed a handful of pills", True),
+        ("my 6 week old feels hot", True),
+        ("one side of his face is drooping", True),
+        ("his skin looks mottled and he hasnt peed all day", True),
+        ("tengo un cuchillo en la mano", True),
+        ("hurt my lower back lifting boxes and now pain shoots down my leg", False),
+        ("stuffy nose and pressure in my cheeks for 2 weeks", False),
+        ("big toe swollen red and painful", False),
+        ("blurry vision and halos around lights at night", False),
+    ],
+)
+def test_red_flags_are_the_words_that_can_make_a_symptom_urgent(message, flag):
+    assert red_flag(message) == flag
+
+
+def test_an_unsure_learned_emergency_needs_a_red_flag(retriever):
+    fragments = [
+        "hurt my lower back lifting boxes and now pain shoots down my leg",
+        "big toe suddenly swollen red and super painful",
+        "pulled something in my neck at the gym and now it shoots into my shoulder",
+        "sharp upper right belly pain after fatty food",
+    ]
+    gated = SafetyChecker(retriever.embed, embedder_name="test")
+    ungated = SafetyChecker(
+        retriever.embed, replace(SafetyConfig(), emergency_sure=0.5), embedder_name="test"
+    )
+    # The classifier alone takes short symptom fragments for emergencies; none has a red flag.
+    assert any(ungated.check(m).outcome == "emergency" for m in fragments)
+    assert all(gated.check(m).outcome == "ok" for m in fragments)
+    # With a red flag, or when the classifier is sure, it stays an emergency.
+    assert gated.check("my belly is rock hard and the pain is unbearable").outcome == "emergency"
+    assert gated.check("my arm went suddenly weak and my words come out wrong").stop
