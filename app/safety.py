@@ -504,9 +504,20 @@ def red_flag(question: str) -> bool:
     text = normalise(question)
     patterns = [p for _, p in rules.RED_FLAGS] + [p for _, p, _ in rules.EMERGENCY]
     patterns += [p for _, p in rules.EMERGENCY_ES]
-    return (
-        any(re.search(p, text) for p in patterns) or _head_injury(text) or always_on(question).stop
-    )
+    return _any(patterns, text) or _head_injury(text) or always_on(question).stop
+
+
+def learned_outcome(probabilities: dict, cfg: SafetyConfig, question: str | None = None) -> str:
+    """The classifier's verdict: its likeliest class other than "ok" when at least
+    ``min_probability`` likely; given the message, an emergency less likely than
+    ``emergency_sure`` also needs a red flag in it (:func:`red_flag`)."""
+    best = max((o for o in probabilities if o != "ok"), key=probabilities.get)
+    if probabilities[best] < cfg.min_probability:
+        return "ok"
+    unsure = best == "emergency" and probabilities[best] < cfg.emergency_sure
+    if question is not None and unsure and not red_flag(question):
+        return "ok"
+    return str(best)
 
 
 def check_rules(question: str) -> SafetyResult:
@@ -597,7 +608,7 @@ class SafetyConfig:
     embedding_weight: float = 1.0  # weight of the sentence embedding beside the n-gram features
     # a learned "emergency" less likely than this needs a red flag in the message (red_flag):
     # the classifier learned short symptom fragments from emergencies and called "stuffy nose
-    # and pressure in my cheeks" one; 0.5 turns the check off (bench/safety.py --sweep)
+    # and pressure in my cheeks" one; 0.5 turns the check off (bench/safety.py --gate)
     emergency_sure: float = 0.9
     rules: str = field(
         default="none", metadata={"choices": ("none", "strong", "all")}
@@ -636,9 +647,8 @@ class SafetyClassifier:
             for row in self.model.predict_proba(features)
         ]
 
-    def outcome(self, probabilities: dict[str, float]) -> str:
-        best = max((o for o in probabilities if o != "ok"), key=probabilities.get)
-        return best if probabilities[best] >= self.cfg.min_probability else "ok"
+    def outcome(self, probabilities: dict[str, float], question: str | None = None) -> str:
+        return learned_outcome(probabilities, self.cfg, question)
 
 
 class SafetyChecker:
@@ -670,15 +680,10 @@ class SafetyChecker:
         if verdict.stop or self.classifier is None:
             return verdict
         probabilities = self.classifier.probabilities([question])[0]
-        outcome = str(self.classifier.outcome(probabilities))
+        outcome = self.classifier.outcome(probabilities, question)
         if (
             outcome == "ok"
             or (outcome == "emergency" and ordinary_baby_worry(question))
-            or (
-                outcome == "emergency"
-                and probabilities[outcome] < self.cfg.emergency_sure
-                and not red_flag(question)
-            )
             or (outcome == "self_harm" and asks_about_outlook(question))
             or small_talk(question)
         ):

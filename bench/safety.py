@@ -2,6 +2,7 @@
 
     python bench/safety.py                # the test set: reports recall and false alarms
     python bench/safety.py --sweep        # chooses the settings by cross-validation first
+    python bench/safety.py --gate         # chooses emergency_sure (the red-flag gate) so first
     python bench/safety.py --test bench/data/safety_v2.jsonl --show-misses
 
 The check learns from the labeled messages in ``app/data`` (and people's health questions, the
@@ -35,8 +36,8 @@ from app.safety import (
     SafetyConfig,
     always_on,
     check_rules,
+    learned_outcome,
     read_examples,
-    red_flag,
 )
 from bench.common import cached
 from rag.embedder import DEFAULT_EMBEDDER, load_embedder
@@ -136,8 +137,7 @@ def sweep(rows: list[dict], embed, cfg: SafetyConfig) -> list[dict]:
         for threshold, mode in itertools.product(GRID["min_probability"], GRID["rules"]):
             outcomes = []
             for p, ruled in zip(probabilities, rules[mode], strict=True):
-                best = max((o for o in p if o != "ok"), key=p.get)
-                learned = best if p[best] >= threshold else "ok"
+                learned = learned_outcome(p, replace(setting, min_probability=threshold))
                 outcomes.append(ruled.outcome if ruled.stop else learned)
             s = score(rows, outcomes)
             # The bar is held on the messages it was set on: the everyday look-alikes (all
@@ -166,17 +166,14 @@ def choose_emergency_sure(rows: list[dict], embed, cfg: SafetyConfig, loss: floa
     """The red-flag gate (``SafetyConfig.emergency_sure``) scored out of fold: the largest
     value whose urgent recall stays within ``loss`` of the check without the gate."""
     probabilities = out_of_fold(rows, embed, cfg)
-    flagged = [red_flag(r["text"]) for r in rows]
     ruled = [always_on(r["text"]) for r in rows]
     table = []
     for sure in SURE:
-        outcomes = []
-        for p, flag, rule in zip(probabilities, flagged, ruled, strict=True):
-            best = max((o for o in p if o != "ok"), key=p.get)
-            learned = best if p[best] >= cfg.min_probability else "ok"
-            if learned == "emergency" and p[best] < sure and not flag:
-                learned = "ok"
-            outcomes.append(rule.outcome if rule.stop else learned)
+        gated = replace(cfg, emergency_sure=sure)
+        outcomes = [
+            rule.outcome if rule.stop else learned_outcome(p, gated, r["text"])
+            for r, p, rule in zip(rows, probabilities, ruled, strict=True)
+        ]
         s = score(rows, outcomes)
         table.append(
             {
