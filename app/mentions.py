@@ -9,22 +9,39 @@ The things to look for, with the other words that count as mentioning each ("cof
 mentioned by "caffeine"), are in ``app/data/asked_terms.jsonl``, written from general knowledge.
 The note states only a fact about the answer shown, so it cannot mislead.
 
-Some things the sources never mention at all (rows marked ``"absent": true``: COVID-19 and
-drugs newer than MedQuAD's answers). Asked about alone, :func:`absent` lets the pipeline say
-so instead of answering from passages about something else ("symptoms of covid" once quoted
-viral gastroenteritis).
+Medicines people ask about by generic or brand name (``app/data/medicines.jsonl``: 295 of
+them, written from general knowledge) are such things too. MedQuAD's answers carry no drug
+pages, so "does lisinopril cause a dry cough" was answered with what causes a cough, and said
+nothing of lisinopril. A misspelled name ("metforman", "lexipro") counts as the medicine
+(:func:`respelled`).
+
+Some things the sources never mention at all: rows marked ``"absent": true`` (COVID-19 and
+drugs newer than MedQuAD's answers), and, given the index's words, anything whose names use a
+word the index never does (most brand names). Asked about alone, :func:`absent` lets the
+pipeline say so instead of answering from passages about something else ("symptoms of covid"
+once quoted viral gastroenteritis).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-ASKED_TERMS = Path(__file__).resolve().parent / "data" / "asked_terms.jsonl"
+from rag.spelling import english_counts
+
+DATA = Path(__file__).resolve().parent / "data"
+ASKED_TERMS = DATA / "asked_terms.jsonl"
+MEDICINES = DATA / "medicines.jsonl"  # one medicine a line: its generic name, then brand names
+_WORD = re.compile(r"[a-z0-9]+")
+# A misspelled name is respelled from this many letters, and two edits away only from
+# TWO_EDITS_FROM (respelled): over every message of the repository's evaluation and safety sets,
+# the shortest and the two-edit ones found were other words ("beter", "corte", "pilaris").
+RESPELL_FROM = 6
+TWO_EDITS_FROM = 9
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,8 @@ class AskedTerm:
     asked: re.Pattern  # how a question says it ("coffee", "coffees", "espresso")
     mentioned: re.Pattern  # what a passage says that counts as mentioning it (also "caffeine")
     absent: bool = False  # MedQuAD never mentions it (tests/app/test_mentions.py checks)
+    names: tuple[str, ...] = ()  # every phrase that mentions it, lower case
+    medicine: bool = False  # from medicines.jsonl
 
 
 def _pattern(phrases: Sequence[str]) -> re.Pattern:
@@ -40,34 +59,89 @@ def _pattern(phrases: Sequence[str]) -> re.Pattern:
     return re.compile(rf"\b(?:{alternatives})(?:s|es)?\b")
 
 
-@lru_cache(maxsize=1)
-def asked_terms(path: Path = ASKED_TERMS) -> tuple[AskedTerm, ...]:
+@lru_cache(maxsize=2)
+def asked_terms(paths: tuple[Path, ...] = (ASKED_TERMS, MEDICINES)) -> tuple[AskedTerm, ...]:
     terms = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                row = json.loads(line)
-                asked = row["asked"]
-                mentioned = _pattern([*asked, *row.get("also", [])])
-                terms.append(AskedTerm(_pattern(asked), mentioned, row.get("absent", False)))
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    asked = row["asked"]
+                    names = tuple(p.lower() for p in [*asked, *row.get("also", [])])
+                    absent = row.get("absent", False)
+                    medicine = path == MEDICINES
+                    terms.append(
+                        AskedTerm(_pattern(asked), _pattern(names), absent, names, medicine)
+                    )
     return tuple(terms)
 
 
-def unmentioned(question: str, answer: str) -> list[str]:
-    """The things the question asks about (``asked_terms``), as the question words them, that
-    the answer does not mention."""
-    q, text = question.lower(), answer.lower()
-    return [
+@lru_cache(maxsize=1)
+def _one_word_names() -> tuple[set[str], object]:
+    """The one-word names of the things asked about, and a SymSpell dictionary of them."""
+    from symspellpy import SymSpell
+
+    names = {n for t in asked_terms() for n in t.names if n.isalpha()}
+    speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+    for name in sorted(names):
+        speller.create_dictionary_entry(name, 1)
+    return names, speller
+
+
+def respelled(text: str) -> str:
+    """The text, lower case, with misspelled names of the things asked about as listed:
+    "metforman" is metformin, "lexipro" Lexapro. Stricter than the index's speller
+    (``rag.spelling``), as a wrong name here changes the answer: words of 6 letters or more
+    ("beter" is no beer), one edit, two only from 9 letters ("simvastin"; not "pilaris" to
+    pilates or Spanish "rodilla" to rhodiola), the first letter kept, never an English word
+    ("allergy" is not Allegra)."""
+    from symspellpy import Verbosity
+
+    names, speller = _one_word_names()
+    english = english_counts()
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        if len(word) < RESPELL_FROM or word in names or word in english or not word.isalpha():
+            return word
+        edits = 2 if len(word) >= TWO_EDITS_FROM else 1
+        found = speller.lookup(word, Verbosity.CLOSEST, max_edit_distance=edits)
+        same_start = [s.term for s in found if s.term[0] == word[0]]
+        return same_start[0] if same_start else word
+
+    return _WORD.sub(fix, text.lower())
+
+
+def unmentioned(question: str, answer: str, message: str | None = None) -> list[str]:
+    """The things the question asks about (``asked_terms``), as the question words them (a
+    medicine's name as listed when misspelled), that the answer does not mention. Medicines are
+    looked for in the whole ``message`` when given (``question`` being its question sentences):
+    one named anywhere in it is what its question asks about ("I'm on lisinopril ... could
+    that be the cause?")."""
+    q, whole, text = respelled(question), respelled(message or question), answer.lower()
+    found = [
         m.group(0)
         for t in asked_terms()
-        if (m := t.asked.search(q)) and not t.mentioned.search(text)
+        if (m := t.asked.search(whole if t.medicine else q)) and not t.mentioned.search(text)
     ]
+    return sorted(found, key=whole.find)  # in the order the message says them
 
 
-def absent(text: str) -> list[str]:
-    """The things the text asks about that the sources never mention, as the text words them."""
-    lower = text.lower()
-    return [m.group(0) for t in asked_terms() if t.absent and (m := t.asked.search(lower))]
+def absent(text: str, vocabulary: Mapping[str, int] | None = None) -> list[str]:
+    """The things the text asks about that the sources never mention, as the text words them:
+    those marked absent, and with the index's ``vocabulary`` (word -> count) those each of
+    whose names has a word the index never uses ("eliquis", "magnesium glycinate")."""
+    lower = respelled(text)
+
+    def never(t: AskedTerm) -> bool:
+        if t.absent:
+            return True
+        if vocabulary is None:
+            return False
+        return not any(all(vocabulary.get(w, 0) for w in _WORD.findall(n)) for n in t.names)
+
+    return [m.group(0) for t in asked_terms() if (m := t.asked.search(lower)) and never(t)]
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -305,7 +305,7 @@ class Pipeline:
             ans.error = f"{type(exc).__name__}: {exc}"
             ans.answer = FAILED.format(type(exc).__name__)
         if ans.mode and not ans.not_answered and not ans.error:
-            said = unmentioned(self.asked(question, history), ans.answer)
+            said = unmentioned(self.asked(question, history), ans.answer, question)
             lacking = [m for m in self.names_lacking(question) if m not in said]
             mention = mention_note(said + lacking)
             ans.note = "\n\n".join(n for n in (ans.note, mention) if n)
@@ -315,10 +315,12 @@ class Pipeline:
 
     def never_mentioned(self, question: str, history: list[str] | None) -> list[str]:
         """What the message, or the one before it, asks about that no source mentions: things
-        known to be absent ("covid") and condition names the index lacks ("plantar fasciitis",
-        which retrieval would match with necrotizing fasciitis)."""
+        known to be absent ("covid"), medicines and other things whose names the index never
+        uses ("eliquis"), and condition names the index lacks ("plantar fasciitis", which
+        retrieval would match with necrotizing fasciitis)."""
         text = " ".join([*(history or [])[-1:], question])
-        return list(dict.fromkeys(absent(text) + self.names_lacking(question, text)))
+        never = absent(text, self.retriever.parser.word_counts)
+        return list(dict.fromkeys(never + self.names_lacking(question, text)))
 
     def names_lacking(self, question: str, text: str | None = None) -> list[str]:
         """Condition names the index lacks in the text (the question by default); none for a

@@ -6,12 +6,21 @@ import pytest
 
 from app.mentions import (
     ASKED_TERMS,
+    MEDICINES,
     absent,
     absent_note,
     asked_terms,
     mention_note,
+    respelled,
     unmentioned,
 )
+
+
+def rows() -> list[dict]:
+    import json
+
+    lines = [*ASKED_TERMS.read_text().splitlines(), *MEDICINES.read_text().splitlines()]
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 @pytest.mark.parametrize(
@@ -45,11 +54,41 @@ def test_the_note_names_them_as_the_question_did():
 
 
 def test_each_phrase_belongs_to_one_thing():
-    import json
+    said = [p.lower() for row in rows() for p in row["asked"]]
+    assert len(said) == len(set(said)) and len(asked_terms()) == len(rows())
 
-    rows = [json.loads(line) for line in ASKED_TERMS.read_text().splitlines() if line.strip()]
-    said = [p.lower() for row in rows for p in row["asked"]]
-    assert len(said) == len(set(said)) and len(asked_terms()) == len(rows)
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        # MedQuAD has no drug pages: what causes a cough says nothing of lisinopril.
+        (
+            "does lisinopril cause a dry cough?",
+            "Coughing occurs when nerves are irritated.",
+            ["lisinopril"],
+        ),
+        ("Can Lipitor cause muscle pain?", "Statins such as atorvastatin can.", []),  # brand
+        ("metforman upset stomach normal??", "Indigestion is common.", ["metformin"]),
+        ("is lexipro making me tired", "Fatigue has many causes.", ["lexapro"]),
+        ("do allergy pills help", "Allergies are common.", []),  # an English word stays
+    ],
+)
+def test_medicines_asked_about_by_any_name_or_misspelled(question, answer, missing):
+    assert unmentioned(question, answer) == missing
+
+
+def test_a_medicine_in_a_message_s_background_is_what_its_question_asks_about():
+    message = "so ive been on lisinipril for 2 months. could that cause my cough?"
+    asked = "could that cause my cough?"  # the message's question sentence
+    assert unmentioned(asked, "A cough clears the airways.", message) == ["lisinopril"]
+    # Other things stay asked about only in the question sentences.
+    message = "I drink coffee every day. What are the symptoms of gout?"
+    assert unmentioned("What are the symptoms of gout?", "Gout hurts.", message) == []
+
+
+def test_respelling_fixes_only_names_listed():
+    assert respelled("My Synthriod and my Gabapenten") == "my synthroid and my gabapentin"
+    assert respelled("allergy, allegra and a metal taste") == "allergy, allegra and a metal taste"
 
 
 def test_an_answer_that_never_mentions_what_was_asked_says_so(retriever):
@@ -69,18 +108,21 @@ def test_things_the_sources_never_mention():
     assert absent("symptoms of COVID-19?") == ["covid-19"]
     assert absent("is ozempic safe") == ["ozempic"]
     assert absent("does coffee raise blood pressure") == []  # the sources mention coffee
+    # Given an index's words, whatever uses a word it never does: most brand names.
+    words = {"metformin": 36, "magnesium": 400, "eliquis": 0}
+    assert absent("is eliquis safe with metformin", words) == ["eliquis"]
+    assert absent("magnesium glycinate or metformin?", words) == ["magnesium glycinate"]
+    assert absent("is eliquis safe") == []  # without an index, only rows marked absent
     assert absent_note([]) == ""
     assert absent_note(["covid"]) == " My sources never mention covid."
 
 
 def test_what_is_marked_absent_is_in_no_medquad_file(medquad_dir):
-    import json
     import re
 
     from rag.medquad import iter_files
 
-    rows = [json.loads(line) for line in ASKED_TERMS.read_text().splitlines() if line.strip()]
-    phrases = [p.lower() for row in rows if row.get("absent") for p in row["asked"]]
+    phrases = [p.lower() for row in rows() if row.get("absent") for p in row["asked"]]
     assert "covid" in phrases
     found = re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")")
     files = 0
@@ -103,6 +145,11 @@ def test_a_question_about_something_the_sources_never_mention_is_not_answered(re
     # Asked beside a condition the sources know, it is answered, with a note that it is not.
     both = pipeline.ask("can covid raise high blood pressure?")
     assert both.citations and "does not mention covid" in both.note
+    # A medicine the sources never name (MedQuAD has no drug pages), by any of its names.
+    drug = pipeline.ask("what are the side effects of norvasc")
+    assert drug.not_answered and drug.answer.endswith("My sources never mention norvasc.")
+    both = pipeline.ask("can amlodipine lower high blood pressure too much?")
+    assert both.citations and "does not mention amlodipine" in both.note
 
 
 def test_a_condition_the_index_lacks_is_not_answered_from_its_namesakes(retriever):
