@@ -31,17 +31,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rag.spelling import english_counts
+from rag.spelling import Speller, SpellingConfig
 
 DATA = Path(__file__).resolve().parent / "data"
 ASKED_TERMS = DATA / "asked_terms.jsonl"
 MEDICINES = DATA / "medicines.jsonl"  # one medicine a line: its generic name, then brand names
 _WORD = re.compile(r"[a-z0-9]+")
-# A misspelled name is respelled from this many letters, and two edits away only from
-# TWO_EDITS_FROM (respelled): over every message of the repository's evaluation and safety sets,
-# the shortest and the two-edit ones found were other words ("beter", "corte", "pilaris").
-RESPELL_FROM = 6
-TWO_EDITS_FROM = 9
+# Stricter than the index's speller, as a wrong name here changes the answer: over every
+# message of the repository's evaluation and safety sets, 5-letter words and two edits under 9
+# letters were other words ("beter" read as beer, "pilaris" pilates, Spanish "rodilla" rhodiola).
+RESPELLING = SpellingConfig(min_length=6, two_edits_from=9)
 
 
 @dataclass(frozen=True)
@@ -78,39 +77,18 @@ def asked_terms(paths: tuple[Path, ...] = (ASKED_TERMS, MEDICINES)) -> tuple[Ask
 
 
 @lru_cache(maxsize=1)
-def _one_word_names() -> tuple[set[str], object]:
-    """The one-word names of the things asked about, and a SymSpell dictionary of them."""
-    from symspellpy import SymSpell
-
+def _speller() -> Speller:
+    """The index's kind of speller, over the one-word names of the things asked about."""
     names = {n for t in asked_terms() for n in t.names if n.isalpha()}
-    speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-    for name in sorted(names):
-        speller.create_dictionary_entry(name, 1)
-    return names, speller
+    return Speller(dict.fromkeys(names, SpellingConfig.min_count), RESPELLING)
 
 
 def respelled(text: str) -> str:
     """The text, lower case, with misspelled names of the things asked about as listed:
-    "metforman" is metformin, "lexipro" Lexapro. Stricter than the index's speller
-    (``rag.spelling``), as a wrong name here changes the answer: words of 6 letters or more
-    ("beter" is no beer), one edit, two only from 9 letters ("simvastin"; not "pilaris" to
-    pilates or Spanish "rodilla" to rhodiola), the first letter kept, never an English word
-    ("allergy" is not Allegra)."""
-    from symspellpy import Verbosity
-
-    names, speller = _one_word_names()
-    english = english_counts()
-
-    def fix(match: re.Match) -> str:
-        word = match.group(0)
-        if len(word) < RESPELL_FROM or word in names or word in english or not word.isalpha():
-            return word
-        edits = 2 if len(word) >= TWO_EDITS_FROM else 1
-        found = speller.lookup(word, Verbosity.CLOSEST, max_edit_distance=edits)
-        same_start = [s.term for s in found if s.term[0] == word[0]]
-        return same_start[0] if same_start else word
-
-    return _WORD.sub(fix, text.lower())
+    "metforman" is metformin, "lexipro" Lexapro (:class:`rag.spelling.Speller`: the first
+    letter kept, never an English word, so "allergy" is not Allegra)."""
+    speller = _speller()
+    return _WORD.sub(lambda m: speller.correct(m.group(0)), text.lower())
 
 
 def unmentioned(question: str, answer: str, message: str | None = None) -> list[str]:
