@@ -35,7 +35,7 @@ from rag.spelling import Speller, SpellingConfig
 
 DATA = Path(__file__).resolve().parent / "data"
 ASKED_TERMS = DATA / "asked_terms.jsonl"
-MEDICINES = DATA / "medicines.jsonl"  # one medicine a line: its generic name, then brand names
+MEDICINES = DATA / "medicines.jsonl"  # a medicine (generic, then brand names) or kind a line
 _WORD = re.compile(r"[a-z0-9]+")
 # Stricter than the index's speller, as a wrong name here changes the answer: over every
 # message of the repository's evaluation and safety sets, 5-letter words and two edits under 9
