@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -143,7 +144,10 @@ class LocalModel:
         trained = int(self.llm.metadata.get(f"{self.architecture}.context_length", 0) or 0)
         if trained and cfg.ctx > trained:
             # GPT-2 knows only 1,024 positions: reload at its size rather than fail or garble.
-            print(f"note: --ctx {cfg.ctx} exceeds the model's trained context; using {trained}")
+            print(
+                f"note: --ctx {cfg.ctx} exceeds the model's trained context; using {trained}",
+                file=sys.stderr,
+            )
             self.llm.close()
             self.llm = self._load(Llama, trained)
         self.n_ctx = self.llm.n_ctx()
@@ -167,7 +171,10 @@ class LocalModel:
         try:
             return merge_lora(base, adapter, self.cfg.merge), None
         except (NotImplementedError, ValueError, KeyError, RuntimeError, OSError) as exc:
-            print(f"note: could not merge {adapter.name} ({exc}); applying it at run time")
+            print(
+                f"note: could not merge {adapter.name} ({exc}); applying it at run time",
+                file=sys.stderr,
+            )
             return base, adapter
 
     def _load(self, llama_class, n_ctx: int):

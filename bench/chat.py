@@ -14,6 +14,7 @@ generation speed for each thread setting. Then a real server answers ``--clients
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -152,7 +153,8 @@ def serve_and_hammer(pipeline: Pipeline, questions: list[str], clients: int) -> 
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    demo.close()
+    with contextlib.redirect_stdout(sys.stderr):  # Gradio prints that it closes
+        demo.close()
     return {
         "clients": clients,
         "answers": len(done),

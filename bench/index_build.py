@@ -1,16 +1,19 @@
 """Index build speed: passages embedded per second for each way of embedding them.
 
-    python bench/index_build.py [--sample 2000] [--full bf16 fp32 int8]
+    python bench/index_build.py [--sample 2000] [--full openvino bf16 fp32 int8]
 
 Embeds the same random sample of MedQuAD passages (as the build chunks them) once per setting:
 the build's old way (blocks of 2,048 texts in corpus order), all texts sorted by length first
 (less padding), other batch sizes, one thread against two, bfloat16 matrix products (where the
-CPU has them), int8 dynamic quantization of the embedder's linear layers, and the same fp32
-model run by ONNX Runtime (``rag/onnx_encoder.py``); for bfloat16 and int8 also the lowest
-cosine between a passage's vector and its fp32 vector. ``--full`` also builds a whole index per
-named precision in a temporary folder (``python -m rag.build_index`` with that setting) and
-reports its time and dev-set retrieval beside the index in ``--index`` (a precision is accepted
-only within one point of fp32's hit@1). Prints one JSON object.
+CPU has them), int8 dynamic quantization of the embedder's linear layers, the same fp32
+model run by ONNX Runtime (``rag/onnx_encoder.py``), and OpenVINO in bfloat16 and fp32
+(``rag/openvino_encoder.py``); for bfloat16, OpenVINO and int8 also the lowest cosine between a
+passage's vector and its fp32 vector. ``--full`` also builds a whole index per named way in a
+temporary folder (``python -m rag.build_index`` with that setting: ``openvino`` is the default
+build, ``bf16`` and ``fp32`` are sentence-transformers with and without bfloat16 products) and
+reports its time and dev-set retrieval beside the index in ``--index`` (a way is accepted only
+within one point of fp32's hit@1). ``--sample 0`` skips the sampled settings. Prints one JSON
+object.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from rag.evaluate import MESSAGES, evaluate, read_split
 from rag.index import Index, default_index_dir
 from rag.medquad import load_records
 from rag.onnx_encoder import onnx_encoder
+from rag.openvino_encoder import openvino_encoder
 from rag.retriever import Retriever
 
 
@@ -82,12 +86,14 @@ def dev_quality(index: Path) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--sample", type=int, default=2000, help="passages embedded per setting")
+    p.add_argument(
+        "--sample", type=int, default=2000, help="passages embedded per setting (0: none)"
+    )
     p.add_argument(
         "--full",
         nargs="*",
         default=[],
-        choices=["bf16", "fp32", "int8"],
+        choices=["openvino", "bf16", "fp32", "int8"],
         help="also build a whole index this way and compare its dev retrieval with --index's",
     )
     p.add_argument("--index", type=Path, default=default_index_dir(), help="the index to compare")
@@ -96,7 +102,36 @@ def main() -> None:
     records, _ = load_records(None)
     model = load_embedder(DEFAULT_EMBEDDER)
     passages = chunk_records(records, model.tokenizer, 128)
-    sample = random.Random(0).sample(passages, min(args.sample, len(passages)))
+    result: dict = {
+        "passages_total": len(passages),
+        "threads": torch.get_num_threads(),
+        "bf16_supported": bf16_supported(),
+    }
+    if args.sample:
+        result |= sampled_settings(model, passages, args.sample)
+    if args.full:
+        result["dev_index"] = {"index": str(args.index), **dev_quality(args.index)}
+    for way in args.full:
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = BuildConfig(
+                out=Path(tmp) / way,
+                bf16=way in ("openvino", "bf16"),
+                int8=way == "int8",
+                openvino=way == "openvino",
+            )
+            summary = build_from_records(records, cfg)
+            result[f"full_build_{way}"] = {
+                "seconds": summary.seconds,
+                "passages_per_second": summary.passages_per_second,
+                "stage_seconds": summary.stage_seconds,
+                **dev_quality(cfg.out),
+            }
+    print(json.dumps(result, indent=2))
+
+
+def sampled_settings(model, passages: list, size: int) -> dict:
+    """Passages per second for each setting on one random sample, and lowest cosines to fp32."""
+    sample = random.Random(0).sample(passages, min(size, len(passages)))
     texts = [p.embedding_text() for p in sample]
     int8 = quantized(model)
     model.encode(texts[:64])  # warm up each
@@ -105,6 +140,9 @@ def main() -> None:
     int8.encode(texts[:64])
     ort = OnnxModel(onnx_encoder(model))
     ort.encode(texts[:64])
+    openvino = {bf16: openvino_encoder(model, bf16) for bf16 in (True, False)}
+    for encoder in openvino.values():
+        encoder.encode(texts[:64])
     threads = torch.get_num_threads()
     rates = {
         "old build: corpus order, blocks of 2048, batch 32": rate(model, texts, 32, 2048, False),
@@ -120,37 +158,25 @@ def main() -> None:
         "onnx runtime, sorted, batch 8": rate(ort, texts, 8, None, True),
         "onnx runtime, sorted, batch 16": rate(ort, texts, 16, None, True),
         "onnx runtime, sorted, batch 32": rate(ort, texts, 32, None, True),
+        "openvino bf16, batch 8": rate(openvino[True], texts, 8, None, False),
+        "openvino bf16, batch 16": rate(openvino[True], texts, 16, None, False),
+        "openvino bf16, batch 32": rate(openvino[True], texts, 32, None, False),
+        "openvino fp32, batch 16": rate(openvino[False], texts, 16, None, False),
     }
     torch.set_num_threads(1)
     rates["int8, sorted, batch 32, 1 thread"] = rate(int8, texts, 32, None, True)
     torch.set_num_threads(threads)
     reference = model.encode(texts, batch_size=32, normalize_embeddings=True)
-    result: dict = {
-        "passages_total": len(passages),
+    return {
         "sample": len(texts),
-        "threads": threads,
-        "bf16_supported": bf16_supported(),
         "passages_per_second": rates,
         "lowest_cosine_to_fp32": {
             "bf16 products": lowest_cosine(model, texts, reference, bf16=True),
+            "openvino bf16": lowest_cosine(openvino[True], texts, reference),
+            "openvino fp32": lowest_cosine(openvino[False], texts, reference),
             "int8": lowest_cosine(int8, texts, reference),
         },
     }
-    if args.full:
-        result["dev_index"] = {"index": str(args.index), **dev_quality(args.index)}
-    for precision in args.full:
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = BuildConfig(
-                out=Path(tmp) / precision, bf16=precision == "bf16", int8=precision == "int8"
-            )
-            summary = build_from_records(records, cfg)
-            result[f"full_build_{precision}"] = {
-                "seconds": summary.seconds,
-                "passages_per_second": summary.passages_per_second,
-                "stage_seconds": summary.stage_seconds,
-                **dev_quality(cfg.out),
-            }
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

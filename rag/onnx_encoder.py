@@ -4,8 +4,9 @@ A sentence-transformers model spends most of one short message's time in Python 
 per-layer dispatch). Exported once to ONNX (cached, named by a hash of the weights) and run by
 ONNX Runtime, the transformer gives the same token states; mean pooling and normalisation are
 done here as the model's own Pooling and Normalize modules do them. Batches of many passages
-run no faster this way (both are bound by the same matrix products), so index builds keep
-sentence-transformers; queries at answer time use this.
+run no faster this way (both are bound by the same matrix products), so index builds embed
+through OpenVINO instead (``rag/openvino_encoder.py``, from the same exported graph); queries at
+answer time use this.
 
 With ``int8``, the exported graph's matrix products are quantized once more (dynamic int8, one
 scale per output channel) and cached beside it: a message embeds in about two thirds of the
@@ -76,18 +77,24 @@ class OnnxEncoder:
         features = self.preprocess(texts)
         feed = {name: features[name].numpy().astype(np.int64) for name in self.inputs}
         states = self.session.run(None, feed)[0]
-        mask = feed["attention_mask"][..., None].astype(np.float32)
-        pooled = (states * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
-        if self.normalize:
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled.astype(np.float32)
+        return mean_pooled(states, feed["attention_mask"], self.normalize)
+
+
+def mean_pooled(states: np.ndarray, mask: np.ndarray, normalize: bool) -> np.ndarray:
+    """Token states -> one float32 vector per text, as the model's Pooling(mean) and Normalize
+    modules make it."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (states * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+    if normalize:
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return pooled.astype(np.float32)
 
 
 def onnx_encoder(model, threads: int | None = None, int8: bool = False) -> OnnxEncoder | None:
     """An ONNX Runtime encoder for a sentence-transformers ``model``, exported on first use
     (and, with ``int8``, quantized on first use); None when the model is not a plain
     mean-pooled transformer or onnxruntime is missing."""
-    if not _exportable(model):
+    if not exportable(model):
         return None
     try:
         import onnxruntime  # noqa: F401
@@ -95,14 +102,15 @@ def onnx_encoder(model, threads: int | None = None, int8: bool = False) -> OnnxE
         return None
     threads = threads or min(2, os.cpu_count() or 1)
     try:
-        path = _exported(model)
+        path = exported(model)
         return OnnxEncoder(model, _int8(path) if int8 else path, threads, alone=int8)
     except Exception as exc:  # an export or load failure must never stop retrieval
         log.warning("ONNX query encoder unavailable (%s); using sentence-transformers", exc)
         return None
 
 
-def _exportable(model) -> bool:
+def exportable(model) -> bool:
+    """Whether ``model`` is a plain mean-pooled transformer, the only kind exported."""
     modules = list(model)
     names = [type(m).__name__ for m in modules]
     if names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"]):
@@ -111,7 +119,8 @@ def _exportable(model) -> bool:
     return pooling.get("pooling_mode") == "mean" and hasattr(modules[0], "auto_model")
 
 
-def _exported(model) -> Path:
+def exported(model) -> Path:
+    """The ONNX graph of ``model``'s transformer (token states out), exported on first use."""
     import torch
 
     transformer = model[0].auto_model

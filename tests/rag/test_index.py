@@ -111,7 +111,7 @@ def test_rebuild_replaces_an_index_and_reuses_its_vectors(small_records, tmp_pat
     build_from_records(small_records[:25], BuildConfig(out=out))
     assert Manifest.read(out).records == 25
     embedded, total = map(
-        int, re.search(r"Embedding (\d+) of (\d+) passages", capsys.readouterr().out).groups()
+        int, re.search(r"Embedding (\d+) of (\d+) passages", capsys.readouterr().err).groups()
     )
     assert 0 < embedded < total  # only the five new records' passages
     assert len(Index.open(out).passages) == total
@@ -160,10 +160,33 @@ def test_bf16_build_gives_the_fp32_vectors_within_rounding(small_records, tmp_pa
     vectors = {}
     for bf16 in (False, True):
         out = tmp_path / str(bf16)
-        build_from_records(small_records[:8], BuildConfig(out=out, bf16=bf16))
+        build_from_records(small_records[:8], BuildConfig(out=out, bf16=bf16, openvino=False))
         vectors[bf16] = Index.open(out).vectors
     assert not np.array_equal(vectors[True], vectors[False])  # bfloat16 was used
     assert (vectors[True] * vectors[False]).sum(axis=1).min() > 0.999
+
+
+def test_openvino_build_gives_sentence_transformers_vectors(small_records, tmp_path):
+
+    pytest.importorskip("openvino")
+    indexes = {}
+    for openvino in (False, True):
+        out = tmp_path / str(openvino)
+        summary = build_from_records(
+            small_records[:8], BuildConfig(out=out, openvino=openvino, bf16=False)
+        )
+        assert summary.embedded_by == (
+            "OpenVINO, fp32" if openvino else "sentence-transformers, fp32"
+        )
+        indexes[openvino] = Index.open(out)
+    assert indexes[True].passages == indexes[False].passages
+    cosines = (indexes[True].vectors * indexes[False].vectors).sum(axis=1)
+    assert cosines.min() > 0.99999
+    # The questions too: their index holds the same vectors, each near its fp32 twin.
+    count = indexes[True].question_faiss.ntotal
+    assert count == indexes[False].question_faiss.ntotal
+    questions = [ix.question_faiss.reconstruct_n(0, count) for ix in indexes.values()]
+    assert (questions[0] * questions[1]).sum(axis=1).min() > 0.99999
 
 
 def test_build_summary_says_where_the_time_went(small_records, tmp_path):

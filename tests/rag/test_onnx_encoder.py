@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from rag.embedder import load_embedder, packaged_path
 from rag.onnx_encoder import onnx_encoder
@@ -15,12 +14,6 @@ TEXTS = [
     "asthma",
     "Can shingles come back? " * 40,  # past the embedder's 256-token limit: truncated alike
 ]
-
-
-@pytest.fixture()
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDGROUND_CACHE", str(tmp_path))
-    return tmp_path
 
 
 def test_same_vectors_as_sentence_transformers(cache):
