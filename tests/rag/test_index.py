@@ -167,7 +167,6 @@ def test_bf16_build_gives_the_fp32_vectors_within_rounding(small_records, tmp_pa
 
 
 def test_openvino_build_gives_sentence_transformers_vectors(small_records, tmp_path):
-
     pytest.importorskip("openvino")
     indexes = {}
     for openvino in (False, True):
