@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +46,14 @@ from rag.index import (
     check_writable,
     default_index_dir,
 )
-from rag.medquad import LoadReport, MedQuADError, Record, corpus_fingerprint, load_records
+from rag.medquad import (
+    LoadReport,
+    MedQuADError,
+    Record,
+    corpus_fingerprint,
+    load_records,
+    resolve_source,
+)
 from rag.openvino_encoder import openvino_encoder
 
 
@@ -291,9 +301,27 @@ def build_from_records(
     )
 
 
+def load_records_beside_embedder(cfg: BuildConfig) -> tuple[list[Record], LoadReport]:
+    """MedQuAD's records, read in a forked process while this one imports and loads the
+    embedder: each takes 6-9 s of one core, so on two cores the build starts ~6 s sooner.
+
+    Forking is safe only from a process with a single thread (a fork copies no other threads,
+    nor releases their locks), and only where the platform forks; elsewhere the two run in turn.
+    """
+    source = resolve_source(cfg.source)  # a wrong path is said at once, a URL downloaded here
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        records = load_records(source)
+        load_embedder(cfg.embedder, int8=cfg.int8)
+        return records
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        reading = pool.submit(load_records, source)
+        load_embedder(cfg.embedder, int8=cfg.int8)  # kept by its lru_cache for the build
+        return reading.result()
+
+
 def build(cfg: BuildConfig, progress: Callable[[float], None] | None = None) -> BuildSummary:
     check_writable(Path(cfg.out).resolve())  # before minutes of work, not after
-    records, report = load_records(cfg.source)
+    records, report = load_records_beside_embedder(cfg)
     if cfg.limit:
         records = records[: cfg.limit]
     return build_from_records(records, cfg, report, str(cfg.source or "default"), progress)

@@ -8,6 +8,9 @@ counts come from the embedder's own tokenizer, so nothing is silently truncated 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Protocol
 
 from tqdm.auto import tqdm
@@ -47,13 +50,44 @@ def title_for(record: Record) -> str:
     return f"{record.focus} — {QTYPE_LABELS.get(record.qtype, record.qtype)}"
 
 
-def _lengths(tokenizer: Tokenizer, texts: list[str]) -> list[int]:
+def _lengths(tokenizer: Tokenizer, texts: list[str], special: bool = False) -> list[int]:
+    """Token counts of ``texts`` (with the embedder's special tokens when ``special``)."""
     if not texts:
         return []
+    backend = _plain_backend(tokenizer)
+    if backend is None:
+        return [len(ids) for ids in tokenizer(texts, add_special_tokens=special)["input_ids"]]
+    # A fast tokenizer, asked directly (transformers' wrapper costs 1/4 more), from a thread per
+    # core: it releases the GIL, and its own threads are off (rag.embedder sets
+    # TOKENIZERS_PARALLELISM=false so that forked processes do not deadlock).
+    workers = min(os.cpu_count() or 1, -(-len(texts) // _PER_THREAD))
+    if workers <= 1:
+        return [len(e.ids) for e in backend.encode_batch(texts, add_special_tokens=special)]
+    size = -(-len(texts) // workers)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(
+            lambda start: backend.encode_batch(
+                texts[start : start + size], add_special_tokens=special
+            ),
+            range(0, len(texts), size),
+        )
+        return [len(e.ids) for part in parts for e in part]
+
+
+@lru_cache(maxsize=4)
+def _plain_backend(tokenizer: Tokenizer):
+    """A fast tokenizer's Rust tokenizer without padding or truncation (an embedder's own may
+    pad every text to 128 tokens), or None for a slow tokenizer."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None:  # a fast tokenizer, asked directly: transformers' wrapper costs 1/4
-        return [len(e.ids) for e in backend.encode_batch(texts, add_special_tokens=False)]
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    if backend is None:
+        return None
+    plain = type(backend).from_str(backend.to_str())
+    plain.no_padding()
+    plain.no_truncation()
+    return plain
+
+
+_PER_THREAD = 4096  # fewer texts than this are tokenized in the calling thread
 
 
 def _pack(pieces: list[Piece], lengths: list[int], budget: int) -> list[list[Piece]]:
@@ -92,43 +126,55 @@ def _split_unit(unit: str, starts_line: bool, tokenizer: Tokenizer, budget: int)
 
 def chunk_record(record: Record, tokenizer: Tokenizer, max_tokens: int) -> list[Passage]:
     """Split one answer into passages whose ``title: text`` fits ``max_tokens`` (specials incl.)."""
-    title = title_for(record)
-    title_tokens = len(tokenizer([title + ":"], add_special_tokens=True)["input_ids"][0])
-    budget = max(16, max_tokens - title_tokens)
-    units = split_units_at_lines(record.answer)
-    pieces: list[Piece] = []
-    lengths: list[int] = []  # each unit is tokenized once: tokenizing is most of chunking's time
-    for (unit, starts_line), n in zip(
-        units, _lengths(tokenizer, [u for u, _ in units]), strict=True
-    ):
-        if n <= budget:
-            pieces.append((unit, starts_line))
-            lengths.append(n)
-        else:
-            parts = _split_unit(unit, starts_line, tokenizer, budget)
-            pieces.extend(parts)
-            lengths.extend(_lengths(tokenizer, [p for p, _ in parts]))
-    groups = _pack(pieces, lengths, budget)
-    return [
-        Passage(
-            id=f"{record.id}:{i}",
-            record_id=record.id,
-            chunk=i,
-            title=title,
-            text=join_units(group),
-            question=record.question,
-            qtype=record.qtype,
-            focus=record.focus,
-            url=record.url,
-            source=record.source,
-            synonyms=record.synonyms,
-        )
-        for i, group in enumerate(groups)
-    ]
+    return chunk_records([record], tokenizer, max_tokens, progress=False)
 
 
-def chunk_records(records: list[Record], tokenizer: Tokenizer, max_tokens: int) -> list[Passage]:
+def chunk_records(
+    records: list[Record], tokenizer: Tokenizer, max_tokens: int, progress: bool = True
+) -> list[Passage]:
+    """Every record's passages, in order. Each title and each unit of every answer is tokenized
+    once, all of them together: tokenizing is most of chunking's time."""
+    titles = [title_for(r) for r in records]
+    title_tokens = _lengths(tokenizer, [t + ":" for t in titles], special=True)
+    units = [split_units_at_lines(r.answer) for r in records]
+    lengths = _lengths(tokenizer, [u for record_units in units for u, _ in record_units])
+    first = 0  # where this record's units start in ``lengths``
     passages: list[Passage] = []
-    for record in tqdm(records, desc="Chunking", unit="record", mininterval=1.0):
-        passages.extend(chunk_record(record, tokenizer, max_tokens))
+    rows = zip(records, titles, title_tokens, units, strict=True)
+    for record, title, n_title, record_units in tqdm(
+        rows, total=len(records), desc="Chunking", unit="record", disable=not progress
+    ):
+        budget = max(16, max_tokens - n_title)
+        pieces: list[Piece] = []
+        piece_lengths: list[int] = []
+        record_lengths = lengths[first : first + len(record_units)]
+        first += len(record_units)
+        for (unit, starts_line), n in zip(record_units, record_lengths, strict=True):
+            if n <= budget:
+                pieces.append((unit, starts_line))
+                piece_lengths.append(n)
+            else:
+                parts = _split_unit(unit, starts_line, tokenizer, budget)
+                pieces.extend(parts)
+                piece_lengths.extend(_lengths(tokenizer, [p for p, _ in parts]))
+        passages.extend(
+            _passage(record, title, i, join_units(group))
+            for i, group in enumerate(_pack(pieces, piece_lengths, budget))
+        )
     return passages
+
+
+def _passage(record: Record, title: str, chunk: int, text: str) -> Passage:
+    return Passage(
+        id=f"{record.id}:{chunk}",
+        record_id=record.id,
+        chunk=chunk,
+        title=title,
+        text=text,
+        question=record.question,
+        qtype=record.qtype,
+        focus=record.focus,
+        url=record.url,
+        source=record.source,
+        synonyms=record.synonyms,
+    )

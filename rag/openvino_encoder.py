@@ -17,7 +17,7 @@ import logging
 
 import numpy as np
 
-from rag.onnx_encoder import exportable, exported, mean_pooled
+from rag.onnx_encoder import exportable, exported, mean_pooled, tokenizer_for
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class OpenVinoEncoder:
         import openvino as ov
 
         self.inputs = [i.get_any_name() for i in compiled.inputs]
-        self.preprocess = model.preprocess
+        self.tokenize = tokenizer_for(model)
         self.normalize = any(type(m).__name__ == "Normalize" for m in model)
         self.dimension = model.get_embedding_dimension()
         # One queue for the encoder's life, its callback a plain function: a queue freed inside
@@ -49,8 +49,8 @@ class OpenVinoEncoder:
         errors: list[BaseException] = []
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
-            features = self.preprocess([texts[i] for i in rows])
-            feed = {name: features[name].numpy().astype(np.int64) for name in self.inputs}
+            features = self.tokenize([texts[i] for i in rows])
+            feed = {name: features[name] for name in self.inputs}
             job = (out, rows, feed["attention_mask"], self.normalize, errors)
             self.queue.start_async(feed, job)
         self.queue.wait_all()

@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from rag.build_index import BuildConfig, build_from_records, main, previous_vectors
+from rag.build_index import (
+    BuildConfig,
+    build_from_records,
+    load_records_beside_embedder,
+    main,
+    previous_vectors,
+)
 from rag.chunking import chunk_record
-from rag.embedder import DEFAULT_EMBEDDER, bf16_supported, load_embedder
+from rag.embedder import DEFAULT_EMBEDDER, bf16_supported, load_embedder, packaged_path
 from rag.index import Index, IndexLoadError, IndexWriteError, Manifest
+from rag.medquad import MedQuADError, load_records
 from rag.retriever import Retriever
 
 
@@ -34,6 +43,45 @@ def test_lists_survive_chunking(small_records):
     listed = next(r for r in small_records if "\n- " in r.answer and len(r.answer) < 600)
     (passage,) = chunk_record(listed, tok, 256)
     assert passage.text == listed.answer and any("\n- " in u for u in passage.units)
+
+
+def test_chunking_in_threads_gives_each_records_own_passages(small_records, monkeypatch):
+    import rag.chunking
+
+    tok = load_embedder().tokenizer
+    records = small_records[:60]
+    alone = [p for r in records for p in chunk_record(r, tok, 128)]
+    monkeypatch.setattr(rag.chunking, "_PER_THREAD", 16)  # every batch split across threads
+    together = rag.chunking.chunk_records(records, tok, 128, progress=False)
+    assert together == alone and len(together) > len(records)
+    # A tokenizer's own padding (the embedder's pads to 128 tokens until used) inflates no count.
+    from transformers import AutoTokenizer
+
+    padding = AutoTokenizer.from_pretrained(str(packaged_path("all-MiniLM-L6-v2")))
+    padding.backend_tokenizer.enable_padding(length=128)
+    assert rag.chunking._lengths(padding, ["asthma"] * 40) == [1] * 40
+
+
+def test_medquad_read_in_a_forked_process_matches(tmp_path):
+    from tests.rag.test_medquad import write_corpus
+
+    folder = write_corpus(tmp_path / "medquad")
+    # A fresh interpreter has one thread, so it forks (pytest's process may not).
+    script = (
+        "import sys; from rag.build_index import BuildConfig, load_records_beside_embedder as f;"
+        "from rag.embedder import load_embedder;"
+        f"records, report = f(BuildConfig(source={str(folder)!r}));"
+        "print([r.id for r in records], report.malformed_files, load_embedder.cache_info().currsize)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    records, report = load_records(folder)
+    assert run.stdout.strip() == f"{[r.id for r in records]} {report.malformed_files} 1"
+    assert load_records_beside_embedder(BuildConfig(source=str(folder)))[0] == records
+    with pytest.raises(MedQuADError, match="not found"):
+        load_records_beside_embedder(BuildConfig(source=str(tmp_path / "nope")))
 
 
 def test_manifest_and_files(small_index, small_records):

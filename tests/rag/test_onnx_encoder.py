@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.embedder import load_embedder, packaged_path
-from rag.onnx_encoder import onnx_encoder
+from rag.onnx_encoder import onnx_encoder, tokenizer_for
 
 TEXTS = [
     "what causes gout?",
@@ -26,6 +26,23 @@ def test_same_vectors_as_sentence_transformers(cache):
         assert got.shape == expected.shape and got.dtype == np.float32
         assert (got * expected).sum(axis=1).min() > 0.9999
     assert encoder.encode([]).shape == (0, 384)
+
+
+def test_tokenized_as_sentence_transformers_preprocess():
+    model = load_embedder()
+    own = model.tokenizer.backend_tokenizer
+    settings = (own.padding, own.truncation)
+    tokenize = tokenizer_for(model)
+    texts = [*TEXTS, "  spaces around  ", "Ménière's disease — vertigo", ""]
+    for batch in (texts, texts[:1], texts[2:3]):  # padding depends on the batch's longest
+        got = tokenize(batch)
+        assert (own.padding, own.truncation) == settings  # the model's tokenizer left as it was
+        expected = model.preprocess(batch)
+        settings = (own.padding, own.truncation)
+        assert set(got) == {"input_ids", "attention_mask", "token_type_ids"}
+        for name, array in got.items():
+            assert array.dtype == np.int64
+            np.testing.assert_array_equal(array, expected[name].numpy())
 
 
 def test_exported_once_then_reused(cache):
