@@ -84,8 +84,8 @@ class OnnxEncoder:
 def tokenizer_for(model) -> Callable[[list[str]], dict[str, np.ndarray]]:
     """``texts`` -> the int64 arrays the exported graph takes, the same as ``model.preprocess``
     makes them (stripped, truncated to ``max_seq_length``, padded to the longest) but from the
-    fast tokenizer directly: transformers' wrapper and torch tensors cost a third more, time an
-    index build takes from the embedding on the same cores. Anything else uses preprocess."""
+    fast tokenizer directly: transformers' wrapper and torch tensors cost half as much again, time
+    an index build takes from the embedding on the same cores. Anything else uses preprocess."""
     transformer = model[0]
     tokenizer = transformer.tokenizer
     backend = getattr(tokenizer, "backend_tokenizer", None)

@@ -523,7 +523,7 @@ class GlueRepair:
         self.common = common
         self.cache: dict[str, str | None] = {}
         # Words too common to be split: most answers hold none of the others, and are then
-        # returned as they are without a Python call per word (loading MedQuAD 5 s faster).
+        # returned as they are without a Python call per word (reading MedQuAD 3 s faster).
         self._too_common = frozenset(w for w, n in counts.items() if n > max_count)
 
     def split(self, word: str) -> str | None:
