@@ -18,6 +18,7 @@ folder that is empty, missing, or a MedGround index is ever replaced.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shutil
@@ -137,6 +138,9 @@ class BM25:
         import bm25s
         import Stemmer
 
+        # bm25s sets its own logger to DEBUG, which printed "DEBUG: Building index from IDs
+        # objects" in every build's output
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
         tokens = tokenizer.tokenize(
             [cls.document(p) for p in passages], return_as="tuple", show_progress=False

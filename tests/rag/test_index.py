@@ -262,3 +262,13 @@ def test_cli_bad_source_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: MedQuAD source not found") and "\n" not in err
     assert not (tmp_path / "i").exists()
+
+
+def test_bm25_build_prints_no_debug_lines(small_records, caplog):
+    import logging
+
+    from rag.index import BM25
+
+    caplog.set_level(logging.DEBUG)
+    BM25.build(chunk_record(small_records[0], load_embedder().tokenizer, 128))
+    assert not [r for r in caplog.records if r.name.startswith("bm25s")]
