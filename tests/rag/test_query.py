@@ -219,6 +219,16 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("my baby has yellow skin") == ["jaundice"]
     assert parser.named("my thyroid is underactive, what should i eat") == ["hypothyroidism"]
     assert parser.named("why do my legs cramp at night") == ["muscle cramps"]
+    # not Cat Scratch Disease, which "scratching" found before
+    parser = QueryParser(
+        ["Pinworms", "Hemorrhoids", "Cat Scratch Disease"],
+        vocabulary=["my", "son", "keeps", "at", "night"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("my son keeps scratching his bottom at night") == [
+        "pinworms",
+        "hemorrhoids",
+    ]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
