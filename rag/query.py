@@ -45,7 +45,9 @@ QTYPE_CUES = {
     "outlook": r"outlook|prognosis|recover|life expectancy|lifespan|surviv|go away|how long|"
     r"serious|\bdie\b|fatal|chances|dangerous|deadly|life.threatening|grow out of|outgrow",
     "susceptibility": r"who (gets|is at risk)|at risk|risk factor|more likely|likely to get|chance of",
-    "inheritance": r"inherit|hereditary|run in (the )?famil|runs in|pass(ed)? (it )?(on|down|to)|"
+    # "pass it on", not a stone that "will pass on its own"
+    "inheritance": r"inherit|hereditary|run in (the )?famil|runs in|"
+    r"pass(ed)? (it )?(on(?! (its|their|his|her) own)|down|to)|"
     r"\bgenetic\b",
     "frequency": r"how common|how many people|prevalen|how rare",
     "genetic changes": r"\bgenes?\b|mutation",

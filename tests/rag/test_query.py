@@ -48,6 +48,8 @@ def test_question_types():
     assert "information" in question_types("what could that be?")
     assert question_types("how do i get rid of a sore throat") == {"treatment"}
     assert question_types("how do you get ringworm") == {"causes"}
+    assert "inheritance" in question_types("could i pass it on to my kids")
+    assert "inheritance" not in question_types("will my kidney stone pass on its own")
 
 
 def test_long_message_is_also_searched_by_its_questions():
