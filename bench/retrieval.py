@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if not qualified:  # still measured, at the broadest search tried, and said so
         print(
             f"note: no efSearch of {sorted(args.ef)} meets the tolerance and --min-recall; "
-            f"timing the largest",
+            "timing the largest",
             file=sys.stderr,
         )
     chosen = qualified[0] if qualified else max(args.ef)

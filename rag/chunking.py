@@ -15,6 +15,7 @@ from typing import Protocol
 
 from tqdm.auto import tqdm
 
+from rag.embedder import plain_tokenizer
 from rag.medquad import Record
 from rag.passage import Passage
 from rag.text import join_units, split_sentences, split_units_at_lines
@@ -74,17 +75,7 @@ def _lengths(tokenizer: Tokenizer, texts: list[str], special: bool = False) -> l
         return [len(e.ids) for part in parts for e in part]
 
 
-@lru_cache(maxsize=4)
-def _plain_backend(tokenizer: Tokenizer):
-    """A fast tokenizer's Rust tokenizer without padding or truncation (an embedder's own may
-    pad every text to 128 tokens), or None for a slow tokenizer."""
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:
-        return None
-    plain = type(backend).from_str(backend.to_str())
-    plain.no_padding()
-    plain.no_truncation()
-    return plain
+_plain_backend = lru_cache(maxsize=4)(plain_tokenizer)  # one copy per tokenizer
 
 
 _PER_THREAD = 4096  # fewer texts than this are tokenized in the calling thread

@@ -55,6 +55,19 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "cpu", int8: bool 
     return SentenceTransformer(str(local) if local else name, device=device)
 
 
+def plain_tokenizer(tokenizer):
+    """A copy of a fast tokenizer's Rust tokenizer without padding or truncation (an embedder's
+    own may pad every text to 128 tokens, and transformers' wrapper resets them per call), or
+    None for a slow tokenizer. The model's own tokenizer is left as it is."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    plain = type(backend).from_str(backend.to_str())
+    plain.no_padding()
+    plain.no_truncation()
+    return plain
+
+
 def bf16_supported() -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX). Elsewhere bfloat16 is
     emulated and no faster than fp32, so it is used only here."""

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.cache import cache_dir, written_atomically
+from rag.embedder import plain_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +89,14 @@ def tokenizer_for(model) -> Callable[[list[str]], dict[str, np.ndarray]]:
     an index build takes from the embedding on the same cores. Anything else uses preprocess."""
     transformer = model[0]
     tokenizer = transformer.tokenizer
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None or getattr(transformer, "do_lower_case", False):
+    plain = plain_tokenizer(tokenizer)
+    if plain is None or getattr(transformer, "do_lower_case", False):
 
         def preprocessed(texts: list[str]) -> dict[str, np.ndarray]:
             features = model.preprocess(texts)
             return {k: features[k].numpy().astype(np.int64) for k in INPUT_NAMES if k in features}
 
         return preprocessed
-    plain = type(backend).from_str(backend.to_str())  # a copy: the model's own stays as it is
     plain.enable_truncation(transformer.max_seq_length)
     plain.enable_padding(pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token)
     names = [n for n in INPUT_NAMES if n in tokenizer.model_input_names]
