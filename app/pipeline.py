@@ -33,6 +33,7 @@ from app.safety import (
     normalise,
 )
 from app.support import SupportChecker, SupportConfig
+from app.warning_signs import warning_note
 from rag.passage import Passage
 from rag.prompt import (
     NO_ANSWER,
@@ -273,6 +274,8 @@ class Pipeline:
             ans.timings["total_ms"] = _ms(start)
             yield ans
             return
+        # Shown whatever the sources say, "not in my sources" included.
+        ans.note = warning_note(question)
         try:
             t = time.perf_counter()
             if hits is None:
@@ -400,6 +403,7 @@ class Pipeline:
                 self._set_choices(ans, chosen)
                 yield ans
             if ans.raw_answer == "[none]" and self.cfg.on_none == "hedge":
+                warning = ans.note
                 hedged = grounded_choices(
                     self.model,
                     prompt_question,
@@ -413,7 +417,7 @@ class Pipeline:
                 for chosen in hedged:
                     ans.timings.setdefault("ttft_ms", _ms(t))
                     ans.raw_answer = "[none] " + " ".join(c.label for c in chosen or [])
-                    ans.note = HEDGE_NOTE
+                    ans.note = "\n\n".join(n for n in (warning, HEDGE_NOTE) if n)
                     self._set_choices(ans, chosen)
                     yield ans
         ans.timings["generate_ms"] = _ms(t)

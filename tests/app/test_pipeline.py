@@ -400,3 +400,11 @@ def test_sources_about_the_named_condition_can_come_first(retriever, named_first
     expected = [hits[1], hits[0]] if named_first else hits
     assert order == [h.passage.record_id for h in expected]
     assert ans.citations and not ans.not_answered
+
+
+def test_a_warning_sign_gets_a_see_a_doctor_note(retriever):
+    extract = Pipeline(retriever, None, PipelineConfig(answer_mode="extract"))
+    ans = extract.ask("is it normal to bleed a little after menopause?")
+    assert ans.safety == "ok" and ans.note.startswith("**Please see a doctor about this.**")
+    assert "after menopause" in ans.note
+    assert extract.ask("What is gout?").note == ""

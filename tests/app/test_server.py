@@ -26,6 +26,8 @@ def test_ask_returns_cited_json(client):
 
 
 def test_ask_safety_and_bad_input(client):
+    sign = client.predict("blood in my pee this morning, no pain", [], "extract", api_name="/ask")
+    assert sign["safety"] == "ok" and "Please see a doctor" in sign["note"]
     assert client.predict("my husband can't breathe", [], api_name="/ask")["safety"] == "emergency"
     assert client.predict("", [], api_name="/ask")["safety"] == "invalid"
 
