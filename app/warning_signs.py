@@ -43,7 +43,8 @@ _COLOURED = (
 _MENOPAUSE = (
     r"(post ?men[oa]p\w*|(after|since|past|(?<!going )through|thru|went through|gone through)"
     r" (the |my |her )?(men[oa]p\w*|the change|change of life)|men[oa]p\w* (was|ended|finished)"
-    r"|(periods|menstruation) (stopped|ended|finished)|no periods? (for|in|since)"
+    r"|(periods|menstruation|menses|(monthly )?cycles) (stopped|ended|finished|ceased)"
+    r"|no periods? (for|in|since)"
     r"|(finished|done with|(?<!going )through|over|past) (the )?men[oa]p\w*|(done|finished) with (my |her )?periods"
     r"|last (menstrual )?period (was )?(at|aged?|when)"
     r"|(\d+|a|one|two|three|several) (months?|years?) since (my|her|the) last period"
@@ -54,7 +55,7 @@ _MENOPAUSE = (
 _STOOL = (
     r"(stools?|poo+p?s?|pooped|poo+ping|feces|faeces|bowel movements?|bms?|toilet paper|tp"
     r"|when i wipe|wiping|wiped|toilet bowl|in the toilet|in the bowl|bum|butt|bottom|rectum"
-    r"|back passage|number (two|2)|(in|on) the pan|(go|goes|going|went|been) to the (bathroom|toilet|loo))"
+    r"|back passage|motions?(?! sickness)|number (two|2)|(in|on) the pan|(go|goes|going|went|been) to the (bathroom|toilet|loo))"
 )
 _URINE = r"(urin\w*|pee|peeing|peed|piss|wee|weeing)"
 _SPUTUM = r"(phlegm|flem|mucus|mucous|sputum|spit|spitting|snot|coughing up|coughed up|cough up)"
@@ -67,7 +68,7 @@ _SWALLOW = r"(swal+o\w*|swol+o\w*)"
 _LONG = (
     r"(([3-9]|[1-9]\d|three|four|five|six|seven|eight|nine|ten|several|few|many) (weeks?|wks?)"
     r"|(\d+|a|one|two|three|four|five|six|several|few|couple( of)?) (months?|mths?|years?(?! old))"
-    r"|over a month|more than a month|since (the (start|beginning|end) of |early |late |mid )?"
+    r"|over a month|more than a month|since (the (start|beginning|end) of |early |late |mid |before )?"
     r"(january|february|march|april|may|june|july|august|september|october|november|december"
     r"|christmas|(the )?(fall|spring|summer|winter|new year)))"
 )
@@ -76,7 +77,7 @@ _FOR_LONG = (
     rf"((for|since|over|past|last|nearly|almost|about|than|been|all|at least|lasted|lasting|going on"
     rf"|gone on)( the| a| about| over| nearly| almost| at least| like| around| maybe| more than"
     rf"| a good| well over)* {_LONG}|{_LONG} (now|straight|running|ago|later|after|and counting)"
-    r"|since (the (start|beginning|end) of |early |late |mid )?(january|february|march|april|may|june"
+    r"|since (the (start|beginning|end) of |early |late |mid |before )?(january|february|march|april|may|june"
     r"|july|august|september|october|november|december|christmas|(the )?(fall|spring|summer|winter"
     r"|new year)))"
 )
@@ -84,6 +85,7 @@ _FOR_LONG = (
 _UNHEALED = (
     r"(wont|will not|doesnt|does not|not|never|hasnt|isnt|still not) (heal\w*|go(ne|ing)? away"
     r"|clear\w* up)|keeps? (bleeding|crusting|scabbing|coming back|opening)|never heals"
+    r"|(scabs|crusts) over|bleeds again"
 )
 _PERSISTS = (
     r"(wont|will not|doesnt|does not|isnt|not) (go(ing)? away|heal\w*|clear\w*|get(ting)? better"
@@ -127,11 +129,25 @@ SIGNS = [
         rf"\b{_BLEED}\b.{{0,30}}\b(after|during|from) (sex|intercourse|having sex|making love)\b",
         rf"\b(after|during) (sex|intercourse)\b.{{0,30}}\b{_BLEED}\b",
         r"\b(post ?coital|intermenstrual|mid ?cycle|breakthrough) (bleeding|spotting)\b",
-        _near(_BLEED, r"(mid ?cycle|middle of (my|her|the) cycle)", 30),
+        _near(_BLEED, r"(mid ?cycle|middle of (my|her|the) (monthly )?cycle)", 30),
+        _near(_BLEED, r"(sex|intercourse|intimate|intimacy|making love)", 40),
         rf"\b{_BLEED}\b.{{0,30}}\bafter (my|her) period (ends|ended|finishes|finished|is over)\b",
         r"\b(second|another|extra) (light )?period\b.{0,30}\b(month|cycle)\b",
         rf"\bperiod\b.{{0,40}}\b(later|after|ago|then)\b.{{0,25}}\b{_BLEED} again\b",
         rf"\b{_BLEED}\b.{{0,20}}\b(around|on|at|from) day \d+",
+    ),
+    _sign(
+        "blood_in_urine",
+        "Blood in your urine should be checked by a doctor, even if it happened once and does "
+        "not hurt.",
+        rf"\b(blood|bloody|blood clots?)\b (in|when|after|while|with)\b.{{0,20}}\b{_URINE}\b",
+        rf"\b{_URINE}\b.{{0,30}}\b(bloody|blood|red|pink|pinkish|reddish|cola|rusty|tea colou?red)\b(?! (test|work|pressure|sugar|cells? count|wine))",
+        r"\b(red|pink|pinkish|reddish|bloody|cola|rusty|brownish red)( colou?r(ed)?)? (urine|pee|wee)\b",
+        rf"\b{_URINE}\b.{{0,40}}\b((colou?r|look\w*) of|like) (coke|cola|tea|coffee)\b",
+        rf"\b(red|blood) clots?\b.{{0,40}}\b{_URINE}\b",
+        r"\b(loo|toilet|bowl)\b.{0,50}\b(water|pee|urine)\b.{0,20}\b(pink|red|reddish|bloody)\b",
+        r"\b(peeing|pissing|urinating|passing|weeing) blood\b|\b(hematuria|haematuria)\b",
+        unless=_COLOURED + r"|rhubarb|rifampin|pyridium|phenazopyridine|azo",
     ),
     _sign(
         "rectal_bleeding",
@@ -145,19 +161,6 @@ SIGNS = [
         r"\b(stools?|poo+p?|poos)\b.{0,35}\b(black|tarry|like tar)\b|\b(melena|melaena|hematochezia|haematochezia)\b",
         r"\b(bottom|butt|bum|anus|rectum) (is |keeps |has been |started )?bleed\w*",
         unless=_COLOURED,
-    ),
-    _sign(
-        "blood_in_urine",
-        "Blood in your urine should be checked by a doctor, even if it happened once and does "
-        "not hurt.",
-        rf"\b(blood|bloody|blood clots?)\b (in|when|after|while|with)\b.{{0,20}}\b{_URINE}\b",
-        rf"\b{_URINE}\b.{{0,30}}\b(bloody|blood|red|pink|pinkish|reddish|cola|rusty|tea colou?red)\b(?! (test|work|pressure|sugar|cells? count|wine))",
-        r"\b(red|pink|pinkish|reddish|bloody|cola colou?red|rusty|brownish red) (urine|pee|wee)\b",
-        rf"\b{_URINE}\b.{{0,40}}\b((colou?r|look\w*) of|like) (coke|cola|tea|coffee)\b",
-        rf"\b(red|blood) clots?\b.{{0,40}}\b{_URINE}\b",
-        r"\b(loo|toilet|bowl)\b.{0,50}\b(water|pee|urine)\b.{0,20}\b(pink|red|reddish|bloody)\b",
-        r"\b(peeing|pissing|urinating|passing|weeing) blood\b|\b(hematuria|haematuria)\b",
-        unless=_COLOURED + r"|rhubarb|rifampin|pyridium|phenazopyridine|azo",
     ),
     _sign(
         "coughing_blood",
@@ -178,18 +181,21 @@ SIGNS = [
         rf"\b(lump|mass|growth|swelling|swollen (lymph )?(node|gland)s?)\b.{{0,60}}\b({_PERSISTS}|{_LONG})\b",
         _near(r"(balls?|testic\w*|scrotum|nuts)", r"(bigger|heavier|swollen|swelling|hard|lump\w*)", 40),
         _near(r"(bloody|blood\w*|discharge)", r"nipples?", 25),
-        r"\bnipple\b.{0,40}\b(discharge|bloody|blood|inverted|pulled in|turned in|turning in|inwards?|sunken|leak\w*)\b",
+        r"\bnipples?\b.{0,40}\b(discharge|bloody|blood|inverted|pulled in|turned in|turning in|inwards?|sunken|leak\w*)\b",
         r"\b(inverted|retracted) nipples?\b|\b(dimpl\w*|puckered|orange peel)\b.{0,40}\b(breast|boob|skin)\b",
         r"\b(breast|boob)\b.{0,40}\b(dimpl\w*|puckered|orange peel|changed shape)\b",
-        unless=r"lump sum|lumpy (oatmeal|gravy|batter|sauce|porridge)",
+        unless=r"lump sum|lumpy (oatmeal|gravy|batter|sauce|porridge)|(about|going|want) to cry|crying"
+        r"|(lump|knot) in (my|the|your) throat (feeling|sensation)|feeling of a lump|drained"
+        r"|(has |have |it s |its )?(gone|went) (down|away)|completely gone|turned out to be",
     ),
     _sign(
         "weight_loss",
         "Losing weight without trying should be checked by a doctor.",
         _near(
-            r"(lo+s(t|ing|e)|dropp?(ed|ing)|shed(ding)?|down) .{0,25}\b(weight|pounds|lbs?|kgs?|kilos"
+            r"(lo+s(t|ing|e)|dropp?(ed|ing)|shed(ding)?|down) .{0,25}\b(weight|pounds|\d*(lbs?|kgs?)|kilos"
             r"|stones?|dress sizes?|sizes?)",
-            r"(without (even )?(trying|dieting|meaning to|a diet|diet|changing \w+)"
+            r"(without (even |any )?(trying|dieting|meaning to|a diet|diet|exercise|changing \w+|doing anything)"
+            r"|nothing (has )?changed"
             r"|(not|isnt|wasnt|arent|hasnt been|havent been|hadnt been) (even )?(trying|dieting|on a diet"
             r"|exercising|eating less)|didnt (try|diet|mean to)|for no (reason|apparent reason)"
             r"|no (idea|reason) why|(dont|do not|doesnt|dont really) know why|eating (the )?(same|normally|as usual|more|plenty|a lot)"
@@ -198,6 +204,7 @@ SIGNS = [
         ),
         r"\b(unexplained|unintentional|unintended|involuntary|unexplainable|sudden) (weight|wt) ?loss\b",
         r"\bweight (keeps|is|has been) (dropping|falling|coming off)\b|\b(wasting away|skin and bones)\b",
+        r"\b(jeans|clothes|trousers|pants|rings?|belt|watch)\b.{0,15}\b(loose|looser|slipping off|falling off)\b",
         r"\bkeeps? (lo+sing|dropping) (weight|pounds)\b|\b(clothes|trousers|pants|jeans)\b.{0,20}\b(hanging|falling) off\b",
         unless=r"on purpose|trying to lose|(started|been on|going on|doing|on) (a |the |my )?(keto |new )?diet"
         r"|ozempic|wegovy|mounjaro|semaglutide|tirzepatide|counting calories|gym|working out",
@@ -213,7 +220,9 @@ SIGNS = [
             r"|crust\w*|raised|new|black|colou?rs?|shades?|shape|edges?|border|oozing|scab\w*)",
             40,
         ),
-        rf"\b(?<!soft )(sore|ulcer|wound|scab|spot|patch|blister)s?\b.{{0,60}}\b({_UNHEALED})\b",
+        rf"\b(?<!soft )(sore|ulcer|wound|scab|spot|patch|blister)s?\b.{{0,80}}\b({_UNHEALED})\b",
+        r"\b(non ?healing|unhealed) (sore|ulcer|wound|spot|patch)s?\b",
+        r"\b(black|dark|brown|new) (spot|patch|mark)s?\b.{0,50}\b(grow\w*|bigger|larger|chang\w*|bleed\w*|itch\w*)\b",
         r"\b(melanoma)\b.{0,40}\b(mole|spot|mark)\b",
         unless=r"(mole|moles) (was |were )?(removed|removal)|stitches|garden|yard|lawn|moles? (dig|digging|tunnel\w*)|chemistry|mole (day|sauce)",
     ),
@@ -221,7 +230,7 @@ SIGNS = [
         "swallowing",
         "Trouble swallowing, or food that sticks on the way down, should be checked by a doctor.",
         rf"\b(trouble|difficult\w*|hard|harder|problems?|struggl\w*|issues?)\b.{{0,20}}\b{_SWALLOW}",
-        rf"\b{_SWALLOW}\b.{{0,25}}\b(hard|harder|difficult|a problem|trouble|a struggle)\b",
+        rf"\b{_SWALLOW}\b.{{0,40}}\b(hard|harder|difficult|a problem|trouble|a struggle)\b",
         r"\b(food|foods|pills?|meat|bread|rice|chicken|it|things?|everything|solids?)\b.{0,25}\b(gets?|getting|got|feels?|feeling|keeps getting|is) (stuck|sticking)\b",
         r"\b(food|foods|meat|bread|rice|chicken|things?|everything|solids?)\b.{0,30}\b(stuck|sticks?|sticking)\b",
         r"\b(food|foods|it|things?|meals?|solids?)\b.{0,10}\b(wont|doesnt|will not|does not|cant|not) go(ing)? down\b",
@@ -230,7 +239,11 @@ SIGNS = [
         r"\bswallow\w*\b.{0,30}\b(weird|wierd|strange|blocked|blocking|catch\w*)\b",
         rf"\b(painful|pain (when|on|with)) swallow\w*\b.{{0,60}}\b({_LONG}|{_PERSISTS})\b",
         r"\bstuck (in|at|on the way down)\b.{0,20}\b(chest|esophagus|oesophagus|gullet|food pipe)\b",
-        rf"\b(hurts?|pain\w*|burns?) (to|when|while) (i |he |she )?swallow\w*\b.{{0,60}}\b({_LONG}|{_PERSISTS})\b",
+        _near(
+            r"(hurts?|pain\w*|burns?) (to|when|while|every time|whenever) (i |he |she )?swallow\w*",
+            rf"({_FOR_LONG}|{_PERSISTS})",
+            60,
+        ),
         r"\b(dysphagia|odynophagia)\b|\bchok(e|es|ing) on (my |his |her )?(food|meals?|drinks?|water)\b",
     ),
     _sign(
@@ -268,7 +281,7 @@ def _said(pattern: re.Pattern[str], text: str) -> bool:
 
 def warning_sign(text: str) -> WarningSign | None:
     """The first warning sign ``text`` describes or asks about, or None."""
-    normal = _DENIED.sub(" ", normalise(text))
+    normal = _DENIED.sub(" ", normalise(text).replace("-", " "))
     for sign in SIGNS:
         if sign.unless is not None and _said(sign.unless, normal):
             continue

@@ -3,13 +3,15 @@
     python bench/warning_signs.py                      # dev and test, with the baseline
     python bench/warning_signs.py --show-misses        # and every miss and false alarm
 
-Scores :func:`app.warning_signs.warning_sign` on ``bench/data/warning_signs_dev.jsonl`` (the
-patterns were written on it: 200 messages by one helper, then 167 by another, which were the
-first test set until read once) and ``warning_signs_test.jsonl`` (174 messages by a third
-helper, written blind to the patterns and the other sets from the same definitions of the ten
-signs; read blind once, ``docs/results/warning_signs_blind.json``, then its misses were read and
-fixed, so its figures now are no longer blind): a message counts as found when the right sign
-is named.
+Scores :func:`app.warning_signs.warning_sign` on ``bench/data/warning_signs_dev.jsonl`` and
+``warning_signs_test.jsonl``: a message counts as found when the right sign is named. Four
+helpers wrote the messages from the same definitions of the ten signs, each blind to the
+patterns and to the other sets. The patterns were written on the first (200); the second (167)
+and the third (174) were each read once as the test set, then their misses were read and fixed
+and they joined the development set (541 now). The fourth (171) is the test set: read blind once
+(``docs/results/warning_signs_blind.json``, with the third's blind reading), then its misses
+were read and fixed too, so its figures now are no longer blind: the next blind figure needs a
+fresh set.
 Beside it, a baseline with no patterns: a note whenever the message holds a sign's keyword
 (blood, bleeding, spotting, lump, weight, mole, swallow, cough, hoarse). It also counts the
 notes on everyday health questions (people's messages, the consumer set, everyday questions),
