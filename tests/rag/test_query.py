@@ -231,6 +231,17 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
         "pinworms",
         "hemorrhoids",
     ]
+    # children's rashes and eyes as parents describe them, not RMSF or Dry Eye
+    parser = QueryParser(
+        ["Fifth Disease", "Pinkeye", "Impetigo", "Croup", "Hives", "Dry Eye"],
+        vocabulary=["my", "toddler", "has", "a", "and", "fever", "son", "at", "night"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("my toddler has a rash on his cheeks and a fever") == ["fifth disease"]
+    assert parser.named("my eye is red and crusty in the morning") == ["pinkeye"]
+    assert parser.named("crusty yellow sores around her nose") == ["impetigo"]
+    assert parser.named("my son has a cough like a seal at night") == ["croup"]
+    assert parser.named("itchy welts all over my arms") == ["hives"]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
