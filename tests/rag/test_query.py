@@ -242,6 +242,19 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("crusty yellow sores around her nose") == ["impetigo"]
     assert parser.named("my son has a cough like a seal at night") == ["croup"]
     assert parser.named("itchy welts all over my arms") == ["hives"]
+    # adults' classic pictures: a hot big toe, morning-stiff fingers, ears after a flight
+    parser = QueryParser(
+        ["Gout", "Rheumatoid Arthritis", "Barotrauma", "Back Pain", "Appendicitis"],
+        vocabulary=["my", "is", "and", "in", "the", "a", "i", "have", "sharp"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("my big toe joint is red and hot") == ["gout"]
+    assert parser.named("my fingers are stiff and swollen in the morning") == [
+        "rheumatoid arthritis"
+    ]
+    assert parser.named("my ears feel plugged after a flight") == ["barotrauma"]
+    assert parser.named("i have pain between my shoulder blades") == ["back pain"]
+    assert parser.named("sharp pain in my lower right belly") == ["appendicitis"]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
