@@ -255,6 +255,17 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("my ears feel plugged after a flight") == ["barotrauma"]
     assert parser.named("i have pain between my shoulder blades") == ["back pain"]
     assert parser.named("sharp pain in my lower right belly") == ["appendicitis"]
+    # warning signs said plainly name the pages that tell what they may mean
+    parser = QueryParser(
+        ["Gastrointestinal Bleeding", "Hemorrhoids", "Vaginal Bleeding", "Menopause"],
+        vocabulary=["i", "found", "in", "my", "this", "morning", "is", "it", "normal", "to"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("i found blood in my poop this morning") == [
+        "gastrointestinal bleeding",
+        "hemorrhoids",
+    ]
+    assert "vaginal bleeding" in parser.named("is it normal to bleed after menopause")
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
