@@ -266,6 +266,17 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
         "hemorrhoids",
     ]
     assert "vaginal bleeding" in parser.named("is it normal to bleed after menopause")
+    parser = QueryParser(
+        ["Panic Disorder", "Heart Palpitations", "Enlarged Prostate (BPH)"],
+        vocabulary=["my", "heart", "races", "and", "i", "out", "of", "nowhere", "the", "is"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("my heart races and i feel like im dying out of nowhere") == [
+        "panic disorder"
+    ]
+    assert parser.named("i get up at night to pee and the stream is weak") == [
+        "enlarged prostate bph"
+    ]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
