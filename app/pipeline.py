@@ -139,7 +139,8 @@ class Answer:
     safety: str = "ok"  # "ok", "emergency", "self_harm", "dosing" or "invalid"
     low_relevance: bool = False  # retrieval too weak: no answer was attempted
     not_answered: bool = False  # the answer says that the sources do not answer this
-    # shown above the answer: what the question asks about that the answer never mentions
+    # shown above the answer: a warning sign a doctor should check ("bleeding after menopause";
+    # app.warning_signs), what the question asks about that the answer never mentions
     # ("coffee" in "does coffee raise blood pressure"; app.mentions), and with on_none="hedge"
     # that the sources may not answer
     note: str = ""
