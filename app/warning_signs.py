@@ -65,21 +65,23 @@ _BODY = (
     r"|under (my|his|her|the) (arm|chin|jaw|ear))"
 )
 _SWALLOW = r"(swal+o\w*|swol+o\w*)"
+# "since january", "since before christmas": said of a cough, long enough.
+_SINCE = (
+    r"since (the (start|beginning|end) of |early |late |mid |before )?(january|february|march"
+    r"|april|may|june|july|august|september|october|november|december|christmas"
+    r"|(the )?(fall|spring|summer|winter|new year))"
+)
 _LONG = (
     r"(([3-9]|[1-9]\d|three|four|five|six|seven|eight|nine|ten|several|few|many) (weeks?|wks?)"
     r"|(\d+|a|one|two|three|four|five|six|several|few|couple( of)?) (months?|mths?|years?(?! old))"
-    r"|over a month|more than a month|since (the (start|beginning|end) of |early |late |mid |before )?"
-    r"(january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|christmas|(the )?(fall|spring|summer|winter|new year)))"
+    rf"|over a month|more than a month|{_SINCE})"
 )
 # A duration that counts, said as one: "for 3 weeks", "since january", "2 months now".
 _FOR_LONG = (
-    rf"((for|since|over|past|last|nearly|almost|about|than|been|all|at least|lasted|lasting|going on"
-    rf"|gone on)( the| a| about| over| nearly| almost| at least| like| around| maybe| more than"
+    r"((for|since|over|past|last|nearly|almost|about|than|been|all|at least|lasted|lasting|going on"
+    r"|gone on)( the| a| about| over| nearly| almost| at least| like| around| maybe| more than"
     rf"| a good| well over)* {_LONG}|{_LONG} (now|straight|running|ago|later|after|and counting)"
-    r"|since (the (start|beginning|end) of |early |late |mid |before )?(january|february|march|april|may|june"
-    r"|july|august|september|october|november|december|christmas|(the )?(fall|spring|summer|winter"
-    r"|new year)))"
+    rf"|{_SINCE})"
 )
 # Not healing ("a sore that won't heal", "keeps crusting"), not merely not stopping.
 _UNHEALED = (
