@@ -277,6 +277,16 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("i get up at night to pee and the stream is weak") == [
         "enlarged prostate bph"
     ]
+    # not Hairy Cell Leukemia ("shaving"), Shingles ("shin") or acral peeling skin syndrome
+    parser = QueryParser(
+        ["Skin Infections", "Athlete's Foot", "Leg Injuries and Disorders", "Lyme Disease"],
+        vocabulary=["i", "have", "a", "painful", "in", "my", "when", "run", "is", "on", "and"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("i have a painful lump in my armpit after shaving") == ["skin infections"]
+    assert parser.named("my skin is peeling on my feet and itchy") == ["athlete s foot"]
+    assert parser.named("shin pain when i run") == ["leg injuries and disorders"]
+    assert parser.named("bullseye rash after a tick bite") == ["lyme disease"]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
