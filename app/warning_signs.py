@@ -12,7 +12,7 @@ is unchanged, and a message the safety check stops (an emergency) never gets her
 
 A sign named after a negation ("no blood in my stool", "hasnt lost any weight") does not count.
 The patterns were written on ``bench/data/warning_signs_dev.jsonl`` and are scored on the test
-set, written blind to them, by ``bench/warning_signs.py``.
+set, written blind to them and kept unread, by ``bench/warning_signs.py``.
 """
 
 from __future__ import annotations
