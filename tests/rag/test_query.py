@@ -287,6 +287,16 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("my skin is peeling on my feet and itchy") == ["athlete s foot"]
     assert parser.named("shin pain when i run") == ["leg injuries and disorders"]
     assert parser.named("bullseye rash after a tick bite") == ["lyme disease"]
+    # mental health and children's development in a parent's words, not Hearing Loss
+    parser = QueryParser(
+        ["Eating Disorders", "Schizophrenia", "Hearing Loss", "Autism", "Precocious puberty"],
+        vocabulary=["i", "after", "eating", "no", "one", "else", "my", "toddler", "her", "at"],
+        lay_terms=read_lay_terms(),
+    )
+    assert "eating disorders" in parser.named("i make myself throw up after eating")
+    assert parser.named("i hear voices no one else hears") == ["schizophrenia"]
+    assert parser.named("my toddler doesnt look at us") == ["autism"]
+    assert parser.named("my daughter started her period at 8") == ["precocious puberty"]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
