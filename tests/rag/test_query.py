@@ -297,6 +297,22 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
     assert parser.named("i hear voices no one else hears") == ["schizophrenia"]
     assert parser.named("my toddler doesnt look at us") == ["autism"]
     assert parser.named("my daughter started her period at 8") == ["precocious puberty"]
+    # older adults' troubles as their families tell them
+    parser = QueryParser(
+        [
+            "Peripheral Artery Disease",
+            "Restless Legs Syndrome",
+            "Urinary Incontinence",
+            "Osteoporosis",
+        ],
+        vocabulary=["my", "when", "i", "walk", "and", "stop", "rest", "grandpa", "is", "got"],
+        lay_terms=read_lay_terms(),
+    )
+    assert parser.named("my legs ache when i walk and stop when i rest") == [
+        "peripheral artery disease"
+    ]
+    assert parser.named("grandpa cant hold his pee") == ["urinary incontinence"]
+    assert parser.named("my back is hunched and i got shorter") == ["osteoporosis"]
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
