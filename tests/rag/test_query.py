@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.query import QueryParser, name_variants, question_sentences, question_types
+import pytest
+
+from rag.query import QueryParser, name_variants, question_sentences, question_types, words
 
 PARSER = QueryParser(
     ["Gout", "Alzheimer's Disease", "Lupus", "Pain", "Chronic Diarrhea in Children"],
@@ -231,88 +233,74 @@ def test_shipped_lay_terms_name_what_people_see_and_feel():
         "pinworms",
         "hemorrhoids",
     ]
-    # children's rashes and eyes as parents describe them, not RMSF or Dry Eye
-    parser = QueryParser(
-        ["Fifth Disease", "Pinkeye", "Impetigo", "Croup", "Hives", "Dry Eye"],
-        vocabulary=["my", "toddler", "has", "a", "and", "fever", "son", "at", "night"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("my toddler has a rash on his cheeks and a fever") == ["fifth disease"]
-    assert parser.named("my eye is red and crusty in the morning") == ["pinkeye"]
-    assert parser.named("crusty yellow sores around her nose") == ["impetigo"]
-    assert parser.named("my son has a cough like a seal at night") == ["croup"]
-    assert parser.named("itchy welts all over my arms") == ["hives"]
-    # adults' classic pictures: a hot big toe, morning-stiff fingers, ears after a flight
-    parser = QueryParser(
-        ["Gout", "Rheumatoid Arthritis", "Barotrauma", "Back Pain", "Appendicitis"],
-        vocabulary=["my", "is", "and", "in", "the", "a", "i", "have", "sharp"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("my big toe joint is red and hot") == ["gout"]
-    assert parser.named("my fingers are stiff and swollen in the morning") == [
-        "rheumatoid arthritis"
-    ]
-    assert parser.named("my ears feel plugged after a flight") == ["barotrauma"]
-    assert parser.named("i have pain between my shoulder blades") == ["back pain"]
-    assert parser.named("sharp pain in my lower right belly") == ["appendicitis"]
-    # warning signs said plainly name the pages that tell what they may mean
-    parser = QueryParser(
-        ["Gastrointestinal Bleeding", "Hemorrhoids", "Vaginal Bleeding", "Menopause"],
-        vocabulary=["i", "found", "in", "my", "this", "morning", "is", "it", "normal", "to"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("i found blood in my poop this morning") == [
-        "gastrointestinal bleeding",
-        "hemorrhoids",
-    ]
-    assert "vaginal bleeding" in parser.named("is it normal to bleed after menopause")
-    parser = QueryParser(
-        ["Panic Disorder", "Heart Palpitations", "Enlarged Prostate (BPH)"],
-        vocabulary=["my", "heart", "races", "and", "i", "out", "of", "nowhere", "the", "is"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("my heart races and i feel like im dying out of nowhere") == [
-        "panic disorder"
-    ]
-    assert parser.named("i get up at night to pee and the stream is weak") == [
-        "enlarged prostate bph"
-    ]
-    # not Hairy Cell Leukemia ("shaving"), Shingles ("shin") or acral peeling skin syndrome
-    parser = QueryParser(
-        ["Skin Infections", "Athlete's Foot", "Leg Injuries and Disorders", "Lyme Disease"],
-        vocabulary=["i", "have", "a", "painful", "in", "my", "when", "run", "is", "on", "and"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("i have a painful lump in my armpit after shaving") == ["skin infections"]
-    assert parser.named("my skin is peeling on my feet and itchy") == ["athlete s foot"]
-    assert parser.named("shin pain when i run") == ["leg injuries and disorders"]
-    assert parser.named("bullseye rash after a tick bite") == ["lyme disease"]
-    # mental health and children's development in a parent's words, not Hearing Loss
-    parser = QueryParser(
-        ["Eating Disorders", "Schizophrenia", "Hearing Loss", "Autism", "Precocious puberty"],
-        vocabulary=["i", "after", "eating", "no", "one", "else", "my", "toddler", "her", "at"],
-        lay_terms=read_lay_terms(),
-    )
-    assert "eating disorders" in parser.named("i make myself throw up after eating")
-    assert parser.named("i hear voices no one else hears") == ["schizophrenia"]
-    assert parser.named("my toddler doesnt look at us") == ["autism"]
-    assert parser.named("my daughter started her period at 8") == ["precocious puberty"]
-    # older adults' troubles as their families tell them
-    parser = QueryParser(
-        [
-            "Peripheral Artery Disease",
-            "Restless Legs Syndrome",
-            "Urinary Incontinence",
-            "Osteoporosis",
-        ],
-        vocabulary=["my", "when", "i", "walk", "and", "stop", "rest", "grandpa", "is", "got"],
-        lay_terms=read_lay_terms(),
-    )
-    assert parser.named("my legs ache when i walk and stop when i rest") == [
-        "peripheral artery disease"
-    ]
-    assert parser.named("grandpa cant hold his pee") == ["urinary incontinence"]
-    assert parser.named("my back is hunched and i got shorter") == ["osteoporosis"]
+
+
+# A message in a person's words, the condition a lay phrase of the shipped lexicon names, and the
+# one the message was sent to before (what the page it started from was about).
+PEOPLES_WORDS = [
+    (
+        "my toddler has a rash on his cheeks and a fever",
+        "Fifth Disease",
+        "Rocky Mountain Spotted Fever",
+    ),
+    ("my eye is red and crusty in the morning", "Pinkeye", "Dry Eye"),
+    ("crusty yellow sores around her nose", "Impetigo", "Canker Sores"),
+    ("itchy welts all over my arms", "Hives", "Itching"),
+    ("my big toe joint is red and hot", "Gout", "Toe Injuries and Disorders"),
+    (
+        "my fingers are stiff and swollen in the morning",
+        "Rheumatoid Arthritis",
+        "Stiff person syndrome",
+    ),
+    ("my ears feel plugged after a flight", "Barotrauma", "Ear Infections"),
+    ("i have pain between my shoulder blades", "Back Pain", "Sprengel deformity"),
+    ("sharp pain in my lower right belly", "Appendicitis", "Prune belly syndrome"),
+    (
+        "i found blood in my poop this morning",
+        "Gastrointestinal Bleeding",
+        "Paroxysmal nocturnal hemoglobinuria",
+    ),
+    ("is it normal to bleed after menopause", "Vaginal Bleeding", "Hormone Replacement Therapy"),
+    (
+        "my heart races and i feel like im dying out of nowhere",
+        "Panic Disorder",
+        "Heart Palpitations",
+    ),
+    (
+        "i get up at night to pee and the stream is weak",
+        "Enlarged Prostate (BPH)",
+        "Urinary Incontinence in Children",
+    ),
+    ("i have a painful lump in my armpit after shaving", "Skin Infections", "Hairy Cell Leukemia"),
+    ("my skin is peeling on my feet and itchy", "Athlete's Foot", "Acral peeling skin syndrome"),
+    ("shin pain when i run", "Leg Injuries and Disorders", "Shingles"),
+    ("bullseye rash after a tick bite", "Lyme Disease", "Tinea Infections"),
+    ("i make myself throw up after eating", "Eating Disorders", "Nausea and Vomiting"),
+    ("i hear voices no one else hears", "Schizophrenia", "Hearing Loss"),
+    ("my toddler doesnt look at us", "Autism", "Toddler Development"),
+    ("my daughter started her period at 8", "Precocious puberty", "Menstruation"),
+    (
+        "my legs ache when i walk and stop when i rest",
+        "Peripheral Artery Disease",
+        "Restless Legs Syndrome",
+    ),
+    ("grandpa cant hold his pee", "Urinary Incontinence", "Fecal Incontinence"),
+    ("my back is hunched and i got shorter", "Osteoporosis", "Back Pain"),
+]
+
+
+@pytest.fixture(scope="module")
+def lay_terms():
+    from rag.query import read_lay_terms
+
+    return read_lay_terms()
+
+
+@pytest.mark.parametrize(("message", "meant", "sent_to"), PEOPLES_WORDS)
+def test_shipped_lay_terms_name_the_condition_people_describe(lay_terms, message, meant, sent_to):
+    parser = QueryParser([meant, sent_to], vocabulary=words(message), lay_terms=lay_terms)
+    named = parser.named(message)
+    assert " ".join(words(meant)) in named and " ".join(words(sent_to)) not in named
 
 
 def test_shipped_lay_terms_name_what_medquad_calls_them():
