@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from rag.embedder import canonical_name, load_embedder
 from rag.index import Index, IndexLoadError
@@ -51,7 +52,12 @@ class RetrievalConfig:
     # searches about 1.4x faster, but dev hit@1 1.7 points lower, beyond the one point
     # allowed (bench/retrieval.py), so it is off
     query_int8: bool = False
-    ef_search: int = 128  # HNSW search breadth (larger: closer to exact, slower); dev-chosen
+    ef_search: int = 256  # HNSW search breadth (larger: closer to exact, slower); dev-chosen
+    # OpenBLAS threads for the whole process (0: its default, one per core). A search's matrix
+    # products are tiny, and after each one OpenBLAS's idle threads spin for milliseconds on the
+    # cores ONNX Runtime embeds the next message on and llama.cpp answers on: on two cores,
+    # search p50 about 1.5x longer with the default (bench/retrieval_threads.py)
+    blas_threads: int = 1
     # a record is shown by its answer's first passage when that passage's cosine is within this
     # margin of the record's best: an answer's opening states the answer ("Shingles is…"),
     # a later passage its details ("In a very small number of cases…"). Ranking and the
@@ -97,6 +103,8 @@ class Retriever:
             )
         self.index = index
         self.config = config or RetrievalConfig()
+        if self.config.blas_threads:
+            threadpool_limits(self.config.blas_threads, user_api="blas")
         for searched in (index.faiss, index.question_faiss):
             if hasattr(searched, "hnsw"):
                 searched.hnsw.efSearch = self.config.ef_search

@@ -272,3 +272,25 @@ def test_bm25_build_prints_no_debug_lines(small_records, caplog):
     caplog.set_level(logging.DEBUG)
     BM25.build(chunk_record(small_records[0], load_embedder().tokenizer, 128))
     assert not [r for r in caplog.records if r.name.startswith("bm25s")]
+
+
+def test_bm25_search_is_bm25s_top_n_best_first(small_records):
+    """The top n taken among passages that hold a query word is bm25s's own top n over every
+    passage (scores above zero, best first), and a query matching fewer than n passages, or
+    no known word at all, is padded at score zero."""
+    from rag.index import BM25
+
+    passages = [p for r in small_records for p in chunk_record(r, load_embedder().tokenizer, 128)]
+    bm25 = BM25.build(passages)
+    queries = ["what causes it and how is it treated", "symptoms of the disease"]
+    n = 10
+    ids, scores = bm25.search([*queries, "zzzqx"], n)
+    assert ids.shape == scores.shape == (3, n)
+    for row, query in enumerate(queries):
+        stems = bm25.tokenizer.tokenize([query], update_vocab=False, return_as="tuple")
+        every = bm25.bm25.get_scores([bm25._stems[i] for i in stems.ids[0]])
+        expected = sorted((s for s in every if s > 0), reverse=True)[:n]
+        assert expected and list(scores[row][: len(expected)]) == pytest.approx(expected)
+        assert not scores[row][len(expected) :].any()
+        assert every[ids[row][: len(expected)]] == pytest.approx(expected)
+    assert not scores[2].any()

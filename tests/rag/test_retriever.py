@@ -239,3 +239,21 @@ def test_the_added_passages_can_join_the_best_records_source(retriever):
     parts = sorted([plain[0].passage, apart[1].passage, apart[2].passage], key=lambda p: p.chunk)
     assert top.passage.text == "\n".join(p.text for p in parts)  # in the answer's own order
     assert len(top.passage.units) > len(plain[0].passage.units)
+
+
+def test_a_retriever_holds_openblas_to_the_threads_it_is_given(retriever):
+    """OpenBLAS's idle threads spin after each of a search's tiny products, on the cores the
+    next embedding and llama.cpp need (bench/retrieval_threads.py); 0 leaves them alone."""
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    from rag.retriever import RetrievalConfig, Retriever
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in ThreadpoolController().info() if i["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):  # restored after, for the tests that follow
+        assert blas_threads() == {2}
+        Retriever(retriever.index, config=RetrievalConfig(blas_threads=0))
+        assert blas_threads() == {2}
+        Retriever(retriever.index, config=RetrievalConfig(blas_threads=1)).search("asthma")
+        assert blas_threads() == {1}
