@@ -150,6 +150,17 @@ def longest_spans(
     return found
 
 
+# Words that say whose or which: people write a lay phrase with any of them.
+_OWNERS = frozenset({"my", "his", "her", "your", "their", "our", "its", "the"})
+
+
+def owner_blind(tokens: list[str]) -> list[str]:
+    """The tokens with "my", "his", "the"... as one placeholder, so that a lay phrase written
+    with one ("blood in my pee", "crick in the neck") is found with another ("blood in his
+    pee", "a crick in my neck")."""
+    return ["·" if t in _OWNERS else t for t in tokens]
+
+
 def read_lay_terms(path: Path = LAY_TERMS) -> dict[str, list[str]]:
     """Lay phrase (lower case words) -> condition names; empty when the file is missing."""
     if not path.exists():
@@ -224,11 +235,13 @@ class QueryParser:
             self.word_counts[w] = max(self.word_counts[w], known)
         self.speller = Speller(self.word_counts)
         # Lay phrases whose condition names the index knows, mapped to those names.
+        # Keyed by owner_blind words: "crick in the neck" is found in "crick in my neck".
         self.lay: dict[str, list[str]] = {}
         for phrase, targets in (lay_terms or {}).items():
             known = [k for t in targets if (k := " ".join(words(t))) in self.names]
             if phrase and known:
-                self.lay[phrase] = known
+                key = " ".join(owner_blind(phrase.split()))
+                self.lay[key] = list(dict.fromkeys([*self.lay.get(key, []), *known]))
         self._longest_lay = max((len(p.split()) for p in self.lay), default=0)
 
     def everyday(self, word: str) -> bool:
@@ -252,7 +265,7 @@ class QueryParser:
         tokens = words(text)
         names = [set(span) for _, span in longest_spans(tokens, self.names, MAX_NGRAM)]
         found = []
-        for phrase, span in longest_spans(tokens, self.lay, self._longest_lay):
+        for phrase, span in longest_spans(owner_blind(tokens), self.lay, self._longest_lay):
             if not any(name & set(span) and not name <= set(span) for name in names):
                 found += self.lay[phrase]
         return list(dict.fromkeys(found))

@@ -156,6 +156,19 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
         "emergency"
     )
     assert checker.check("my baby is limp and pale").outcome == "emergency"
+    # A stiff neck or shoulder is a question ("woke up with a crick in my neck cant turn my
+    # head left" got the emergency message); with a fever, or a sudden weakness, it is not.
+    for stiff in (
+        "woke up with a crick in my neck cant turn my head left",
+        "cant lift my arm above my shoulder for months",
+    ):
+        assert checker.check(stiff).outcome == "ok", stiff
+    assert checker.check("sudden stiff neck and fever and my head is pounding").outcome == (
+        "emergency"
+    )
+    assert checker.check("he suddenly cant lift his arm and his face looks droopy").outcome == (
+        "emergency"
+    )
 
 
 @pytest.mark.parametrize(

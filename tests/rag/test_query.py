@@ -286,6 +286,15 @@ PEOPLES_WORDS = [
     ),
     ("grandpa cant hold his pee", "Urinary Incontinence", "Fecal Incontinence"),
     ("my back is hunched and i got shorter", "Osteoporosis", "Back Pain"),
+    ("allergic to my cat but i love her", "Allergy", "Cat Scratch Disease"),
+    ("toenail gone thick and yellow", "Tinea Infections", "Yellow nail syndrome"),
+    ("gassy every time i have milk", "Lactose Intolerance", "Gas in the Digestive Tract"),
+    ("newborn looks yellow on day 3", "Jaundice", "Yellow nail syndrome"),
+    ("i need to hold my phone further away to read", "Refractive Errors", "Low Vision"),
+    ("havent pooped in 5 days", "Constipation", "Hemorrhoids"),
+    # Phrases written with "the" or "my" are found with any such word (owner_blind).
+    ("a crick in my neck since this morning", "Neck Injuries and Disorders", "Occipital Neuralgia"),
+    ("is blood in his pee serious", "Hematuria (Blood in the Urine)", "Urinary Tract Infections"),
 ]
 
 
