@@ -12,7 +12,8 @@ FAISS searches, BM25, fusion), searches of the short consumer questions, and one
 embedded by the ONNX Runtime encoder and by sentence-transformers. The int8 query encoder
 (``RetrievalConfig.query_int8``) is scored on dev beside the fp32 one and kept only within
 ``--int8-tolerance`` of its hit@1 and MRR; whole searches with each are timed turn about, one
-message each in turn, so that a change of machine speed falls on both. Prints JSON and writes
+message each in turn, so that a change of machine speed falls on both. So is the graph whose
+attention and layer norms ONNX Runtime folded (``fused_graph``), against the plain export. Prints JSON and writes
 it to ``--json``.
 """
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import report
 from rag.evaluate import CONSUMER_QUERIES, MESSAGES, evaluate, read_queries, read_split
 from rag.index import Index, default_index_dir
-from rag.onnx_encoder import onnx_encoder
+from rag.onnx_encoder import OnnxEncoder, exported, onnx_encoder
 from rag.retriever import Retriever
 
 
@@ -74,6 +75,27 @@ def time_embedding(embed, messages: list[str]) -> dict[str, float]:
         embed([message])
         times.append((time.perf_counter() - start) * 1000)
     return percentiles(times)
+
+
+def fused_graph(retriever: Retriever, dev: list[dict], messages: dict[str, list[str]]) -> dict:
+    """The plain exported graph against the folded one the retriever runs: dev figures for
+    each, cosine of their vectors, and whole searches timed turn about per message set."""
+    plain = OnnxEncoder(retriever.model, exported(retriever.model), retriever.encoder.threads)
+    encoders = {"plain": plain, "folded": retriever.encoder}
+    result: dict = {"graphs": {name: e.path.name for name, e in encoders.items()}}
+    for name, encoder in encoders.items():
+        retriever.encoder = encoder
+        quality = evaluate(retriever, dev, modes=("fused",))["fused"]
+        result[f"{name}_dev"] = {k: quality[k] for k in ("hit@1", "hit@5", "mrr@10")}
+    dev_messages = messages["dev_messages"]
+    cosines = (plain.encode(dev_messages) * encoders["folded"].encode(dev_messages)).sum(axis=1)
+    result["cosine_min_dev_messages"] = round(float(cosines.min()), 6)
+    for name, texts in messages.items():
+        result[f"search_ms_{name}_turn_about"] = time_searches_turn_about(
+            retriever, encoders, texts
+        )
+    retriever.encoder = encoders["folded"]
+    return result
 
 
 def candidate_recall(retriever: Retriever, messages: list[str], exact: tuple) -> float:
@@ -214,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen_encoder = "onnx_int8" if query_int8["int8_chosen"] else "onnx_fp32"
         retriever.encoder = query_encoders[chosen_encoder]
     consumer = [q["question"] for q in read_queries(CONSUMER_QUERIES)]
+    folded = None
+    if retriever.encoder is not None and retriever.encoder.path.name.endswith("-fused.onnx"):
+        folded = fused_graph(retriever, dev, {"dev_messages": dev_messages, "consumer": consumer})
     encoders = {"sentence-transformers": lambda texts: retriever.model.encode(texts)}
     for name, encoder in query_encoders.items():
         if encoder is not None:
@@ -232,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             name: time_embedding(embed, dev_messages) for name, embed in encoders.items()
         },
         "query_int8": query_int8,
+        "fused_graph": folded,
         "query_encoder_shipped": (
             ("onnx_int8" if retriever.config.query_int8 else "onnx_fp32")
             if retriever.config.onnx

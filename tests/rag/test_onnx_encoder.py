@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnx
 
 from rag.embedder import load_embedder, packaged_path
 from rag.onnx_encoder import onnx_encoder, tokenizer_for
@@ -45,13 +46,42 @@ def test_tokenized_as_sentence_transformers_preprocess():
             np.testing.assert_array_equal(array, expected[name].numpy())
 
 
-def test_exported_once_then_reused(cache):
-    onnx_encoder(load_embedder())
-    exported = list(cache.glob("embedder-*.onnx"))
-    assert len(exported) == 1 and not list(cache.glob("*.part"))
-    stamp = exported[0].stat().st_mtime_ns
+def test_exported_and_folded_once_then_reused(cache):
+    encoder = onnx_encoder(load_embedder())
+    assert encoder is not None and encoder.path.name.endswith("-fused.onnx")
+    # The plain graph (OpenVINO's) and the folded one a message runs through; the eager export
+    # the folded one was made from is gone, and so is every temporary file.
+    plain = encoder.path.name.replace("-fused.onnx", ".onnx")
+    assert {p.name for p in cache.glob("embedder-*.onnx")} == {plain, encoder.path.name}
+    assert not list(cache.glob("*.part")) and not list(cache.glob("*-eager.onnx"))
+    # Folded: attention is one ONNX Runtime kernel per layer, not a chain of products.
+    ops = [n.op_type for n in onnx.load(encoder.path, load_external_data=False).graph.node]
+    assert ops.count("Attention") == 6 and "Softmax" not in ops
+    stamps = [p.stat().st_mtime_ns for p in sorted(cache.glob("embedder-*.onnx"))]
     assert onnx_encoder(load_embedder()) is not None
-    assert exported[0].stat().st_mtime_ns == stamp
+    assert [p.stat().st_mtime_ns for p in sorted(cache.glob("embedder-*.onnx"))] == stamps
+
+
+def test_a_folded_graph_that_changes_the_vectors_is_not_used(cache, monkeypatch):
+    from onnx import numpy_helper
+    from onnxruntime.transformers import optimizer
+
+    fold = optimizer.optimize_model
+
+    def folded_wrong(*args, **kwargs):
+        folded = fold(*args, **kwargs)
+        weights = max(folded.model.graph.initializer, key=lambda t: "dense" in t.name)
+        array = numpy_helper.to_array(weights)
+        weights.CopyFrom(numpy_helper.from_array(array[::-1].copy(), weights.name))
+        return folded
+
+    monkeypatch.setattr(optimizer, "optimize_model", folded_wrong)
+    model = load_embedder()
+    encoder = onnx_encoder(model)
+    assert encoder is not None and not encoder.path.name.endswith("-fused.onnx")
+    assert not list(cache.glob("*-fused.onnx")) and not list(cache.glob("*.part"))
+    expected = model.encode(TEXTS, normalize_embeddings=True)
+    assert (encoder.encode(TEXTS) * expected).sum(axis=1).min() > 0.9999
 
 
 def test_int8_query_vectors_stay_close_and_are_cached(cache):
