@@ -150,6 +150,20 @@ def longest_spans(
     return found
 
 
+# A word that names a condition only outside these pairs: someone who "falls asleep" in class,
+# or whose life "is falling apart", has not had a fall.
+_IDIOMS = {
+    (fall, then) for fall in ("fall", "falls", "falling", "fell") for then in ("asleep", "apart")
+}
+
+
+def idioms_masked(tokens: list[str]) -> list[str]:
+    """The tokens with the first word of each idiom in :data:`_IDIOMS` joined to the second
+    ("falls_asleep"), so that neither names a condition nor starts a lay phrase."""
+    nexts = [*tokens[1:], ""]  # one longer than no tokens at all: zip stops at the shorter
+    return [f"{t}_{n}" if (t, n) in _IDIOMS else t for t, n in zip(tokens, nexts, strict=False)]
+
+
 # Words that say whose or which: people write a lay phrase with any of them.
 _OWNERS = frozenset({"my", "his", "her", "your", "their", "our", "its", "the"})
 
@@ -235,12 +249,13 @@ class QueryParser:
             self.word_counts[w] = max(self.word_counts[w], known)
         self.speller = Speller(self.word_counts)
         # Lay phrases whose condition names the index knows, mapped to those names.
-        # Keyed by owner_blind words: "crick in the neck" is found in "crick in my neck".
+        # Keyed by owner_blind words: "crick in the neck" is found in "crick in my neck"; and
+        # with idioms masked as messages are ("suddenly falls_asleep").
         self.lay: dict[str, list[str]] = {}
         for phrase, targets in (lay_terms or {}).items():
             known = [k for t in targets if (k := " ".join(words(t))) in self.names]
             if phrase and known:
-                key = " ".join(owner_blind(phrase.split()))
+                key = " ".join(owner_blind(idioms_masked(phrase.split())))
                 self.lay[key] = list(dict.fromkeys([*self.lay.get(key, []), *known]))
         self._longest_lay = max((len(p.split()) for p in self.lay), default=0)
 
@@ -262,7 +277,7 @@ class QueryParser:
         """Condition names of the lay phrases in the text ("low thyroid" -> hypothyroidism),
         longest phrase first and none inside another ("high blood sugar", not "high blood"),
         nor one that runs into a condition's name ("got a cold sore" names no cold)."""
-        tokens = words(text)
+        tokens = idioms_masked(words(text))
         names = [set(span) for _, span in longest_spans(tokens, self.names, MAX_NGRAM)]
         found = []
         for phrase, span in longest_spans(owner_blind(tokens), self.lay, self._longest_lay):
@@ -276,7 +291,7 @@ class QueryParser:
 
     def foci(self, text: str) -> list[str]:
         """Condition names in the text, longest first, none inside another one found."""
-        return longest_matches(self.correct(text).split(), self.names, MAX_NGRAM)
+        return longest_matches(idioms_masked(self.correct(text).split()), self.names, MAX_NGRAM)
 
     def specific(self, foci: list[str]) -> list[str]:
         return [f for f in foci if f not in self.generic]

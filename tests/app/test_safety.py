@@ -169,6 +169,11 @@ def test_the_learned_classifier_catches_what_no_rule_foresaw(retriever):
     assert checker.check("he suddenly cant lift his arm and his face looks droopy").outcome == (
         "emergency"
     )
+    # Quitting a habit is a question ("how to quit vaping" got the self-harm message); quitting
+    # life is not.
+    for habit in ("how to quit vaping", "how to quit drinking", "best way to quit weed"):
+        assert checker.check(habit).outcome == "ok", habit
+    assert checker.check("i want to quit life").outcome == "self_harm"
 
 
 @pytest.mark.parametrize(

@@ -295,7 +295,37 @@ PEOPLES_WORDS = [
     # Phrases written with "the" or "my" are found with any such word (owner_blind).
     ("a crick in my neck since this morning", "Neck Injuries and Disorders", "Occipital Neuralgia"),
     ("is blood in his pee serious", "Hematuria (Blood in the Urine)", "Urinary Tract Infections"),
+    ("little blisters down there that burn and itch", "Genital Herpes", "Shingles"),
+    ("ears ringing nonstop since a concert", "Tinnitus", "Hearing Loss"),
+    ("pee was red this morning", "Hematuria (Blood in the Urine)", "Pelvic Pain"),
+    ("the scan said her bones are really thin", "Osteoporosis", "Asthma"),
+    ("weve been trying for a baby for over a year", "Infertility", "Urine Blockage in Newborns"),
+    ("mom keeps telling the same stories over and over", "Dementia", "Problems with Smell"),
+    ("my 2 yr old doesn't point and doesnt answer to his name", "Autism", "Toddler Development"),
+    ("lately having trouble keeping it up", "Erectile Dysfunction", "High Blood Cholesterol"),
+    ("vit d 14 how much should i take", "Vitamin D", "Primary Hyperparathyroidism"),
+    ("hands shake when i hold my coffee", "Essential Tremor", "Parkinson's Disease"),
+    ("pap came back ASC-US", "Cervical Cancer Screening", "Pulmonary alveolar proteinosis"),
 ]
+
+
+def test_falling_asleep_or_apart_is_no_fall():
+    lay = {"keeps falling": ["Falls"], "suddenly falls asleep": ["Narcolepsy"]}
+    said = [
+        "my son falls asleep in class",
+        "he keeps falling asleep at work",
+        "i fell asleep at the wheel",
+        "my life is falling apart",
+        "grandma falls a lot",
+        "grandma keeps falling",
+        "he suddenly falls asleep mid sentence",
+    ]
+    vocabulary = {w for text in said for w in words(text)}
+    parser = QueryParser(["Falls", "Narcolepsy"], vocabulary=vocabulary, lay_terms=lay)
+    assert [parser.named(text) for text in said] == [
+        [], [], [], [], ["falls"], ["falls"], ["narcolepsy"]
+    ]  # fmt: skip
+    assert parser.named("") == [] and parser.named("falls") == ["falls"]
 
 
 @pytest.fixture(scope="module")
