@@ -54,12 +54,13 @@ def grounded_choices(
     cancel: threading.Event | None = None,
     named: Sequence[bool] | None = None,
     allow_none: bool = True,
+    none_margin: float = 0.0,
 ) -> Iterator[list[Candidate] | None]:
     """Yield the growing list of chosen units (or None for [none]) as each step completes.
 
     Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
-    instead (unless ``allow_none`` is False), later it may end its reply
-    (:meth:`LocalModel.pick`). ``named`` (one per passage) says which passages are about the
+    instead (unless ``allow_none`` is False; by a logit margin of ``none_margin``: a local
+    model only), later it may end its reply (:meth:`LocalModel.pick`). ``named`` (one per passage) says which passages are about the
     condition the message names: with ``selection.stay_on_focus``, once the answer quotes one
     of those, it quotes only those.
     """
@@ -84,7 +85,8 @@ def grounded_choices(
                 return
             none = [NONE_LABEL] if allow_none and not chosen else []
             options = [*none, *((f" {c.label}" if chosen else c.label) for c in left)]
-            picked = model.pick(rendered.prompt + reply, options, stop=bool(chosen))
+            handicap = [none_margin] * len(none) + [0.0] * len(left)
+            picked = model.pick(rendered.prompt + reply, options, bool(chosen), handicap)
             if picked is None:
                 return  # the model chose to end its reply
             if none and picked == 0:

@@ -223,9 +223,17 @@ class LocalModel:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def pick(self, prompt: str, options: Sequence[str], stop: bool = False) -> int | None:
+    def pick(
+        self,
+        prompt: str,
+        options: Sequence[str],
+        stop: bool = False,
+        handicap: Sequence[float] | None = None,
+    ) -> int | None:
         """Which of ``options`` the model writes next after ``prompt`` (greedy), or None when
-        ``stop`` is allowed and it would rather end its reply.
+        ``stop`` is allowed and it would rather end its reply. ``handicap`` (one per option) is
+        taken from the logit of a token that leads only to handicapped options, so such an
+        option wins only by that margin.
 
         The same choice as a grammar that allows only these options, at temperature 0, but
         decided by the logits only where the remaining options' tokens differ: the tokens they
@@ -257,7 +265,9 @@ class LocalModel:
                 logits = self._logits_after(context)
                 if stop and depth == 0 and end and max(logits[end]) > max(logits[list(nexts)]):
                     return None
-                token = max(nexts, key=lambda t: logits[t])
+                token = max(
+                    nexts, key=lambda t: logits[t] - _handicap(t, depth, alive, paths, handicap)
+                )
                 alive = [i for i in alive if depth < len(paths[i]) and paths[i][depth] == token]
                 context.append(token)
                 depth += 1
@@ -328,3 +338,13 @@ def timed_stream(pieces: Iterator[str], timings: dict) -> Iterator[str]:
     elapsed = time.perf_counter() - start - timings.get("ttft_ms", 0) / 1000
     timings["tokens"] = count
     timings["tokens_per_s"] = round((count - 1) / elapsed, 1) if count > 1 and elapsed > 0 else 0.0
+
+
+def _handicap(token: int, depth: int, alive, paths, handicap: Sequence[float] | None) -> float:
+    """The least handicap among the live options whose path writes ``token`` at ``depth``."""
+    if not handicap:
+        return 0.0
+    return min(
+        (handicap[i] for i in alive if depth < len(paths[i]) and paths[i][depth] == token),
+        default=0.0,
+    )

@@ -120,6 +120,8 @@ class PipelineConfig:
     # answer ("decline"), or quote the units it would choose next, under a note that they may
     # not answer ("hedge")
     on_none: str = field(default="decline", metadata={"choices": ("decline", "hedge")})
+    # logit by which the model's [none] must beat its best source unit (a local model)
+    none_margin: float = 0.0
     max_question_chars: int = 2000  # longer questions are refused with a message, not cut
     min_passage_chars: int = 200  # free mode: a trimmed passage shorter than this is dropped
     selection: SelectionConfig = field(default_factory=SelectionConfig)
@@ -395,7 +397,14 @@ class Pipeline:
             chosen: list[Candidate] | None = None
             named = [h.named for h in ans.sources]
             for chosen in grounded_choices(
-                self.model, prompt_question, passages, candidates, self.cfg.selection, cancel, named
+                self.model,
+                prompt_question,
+                passages,
+                candidates,
+                self.cfg.selection,
+                cancel,
+                named,
+                none_margin=self.cfg.none_margin,
             ):
                 ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"
                 if chosen is None and self.cfg.on_none == "hedge":

@@ -240,7 +240,7 @@ def test_a_model_failure_while_streaming_is_an_answer_not_a_crash(pipeline, monk
         yield "Gout is"
         raise ModelError("llama_decode returned -1")
 
-    def broken_pick(prompt, options, stop=False):
+    def broken_pick(prompt, options, stop=False, handicap=None):
         raise ModelError("llama_decode returned -1")
 
     monkeypatch.setattr(pipeline.model, "stream", broken)
@@ -314,11 +314,11 @@ def test_an_answer_that_quotes_the_named_condition_stays_on_it(retriever, model,
     offered_later: list[str] = []
     real_pick = model.pick
 
-    def first_picks_the_named_source(prompt, options, stop=False):
+    def first_picks_the_named_source(prompt, options, stop=False, handicap=None):
         if not stop:  # the first step: the first unit of source 1 (option 0 is [none])
             return next(i for i, o in enumerate(options) if o.startswith("[1."))
         offered_later.extend(options)
-        return real_pick(prompt, options, stop)
+        return real_pick(prompt, options, stop, handicap)
 
     model.pick = first_picks_the_named_source
     try:
@@ -342,11 +342,11 @@ def test_an_answer_that_opens_on_one_condition_can_stay_on_it(retriever, model, 
     offered_later: list[str] = []
     real_pick = model.pick
 
-    def first_picks_source_1(prompt, options, stop=False):
+    def first_picks_source_1(prompt, options, stop=False, handicap=None):
         if not stop:
             return next(i for i, o in enumerate(options) if o.startswith("[1."))
         offered_later.extend(options)
-        return real_pick(prompt, options, stop)
+        return real_pick(prompt, options, stop, handicap)
 
     model.pick = first_picks_source_1
     try:
@@ -366,11 +366,11 @@ def test_a_none_from_the_model_declines_or_hedges(retriever, model, on_none):
     real_pick = model.pick
     offered: list[list[str]] = []
 
-    def none_when_offered(prompt, options, stop=False):
+    def none_when_offered(prompt, options, stop=False, handicap=None):
         offered.append(list(options))
         if NONE_LABEL in options:
             return options.index(NONE_LABEL)
-        return real_pick(prompt, options, stop)
+        return real_pick(prompt, options, stop, handicap)
 
     model.pick = none_when_offered
     try:

@@ -60,6 +60,24 @@ def test_pick_chooses_what_a_grammar_at_temperature_0_chooses(retriever, medgrou
         assert options[medground.pick(rendered.prompt, options)] == sampled.strip()
 
 
+def test_a_handicapped_option_wins_only_by_its_margin(retriever, medground):
+    """[none] and the units share "[": the handicap falls on the token where they part."""
+    from rag.prompt import NONE_LABEL, build_grounded_messages, select_candidates
+
+    question = "what causes gout?"
+    passages = [h.passage for h in retriever.search(question, k=5)]
+    candidates = select_candidates(question, passages)
+    prompt = medground.render(build_grounded_messages(question, passages, candidates)).prompt
+    options = [NONE_LABEL, *(c.label for c in candidates)]
+    chosen = medground.pick(prompt, options)
+    assert chosen != 0  # the sources answer this: a unit, not [none]
+    assert medground.pick(prompt, options, handicap=[0.0] * len(options)) == chosen
+    # [none] handicapped: the same unit. Every unit handicapped far past any logit gap: [none].
+    assert medground.pick(prompt, options, handicap=[50.0] + [0.0] * (len(options) - 1)) == chosen
+    units_handicapped = [0.0] + [50.0] * (len(options) - 1)
+    assert medground.pick(prompt, options, handicap=units_handicapped) == 0
+
+
 def test_first_start_answers_at_once_and_merges_in_the_background(tmp_path, monkeypatch):
     import time
 
