@@ -305,7 +305,7 @@ PEOPLES_WORDS = [
     ("lately having trouble keeping it up", "Erectile Dysfunction", "High Blood Cholesterol"),
     ("vit d 14 how much should i take", "Vitamin D", "Primary Hyperparathyroidism"),
     ("hands shake when i hold my coffee", "Essential Tremor", "Parkinson's Disease"),
-    ("pap came back ASC-US", "Cervical Cancer Screening", "Pulmonary alveolar proteinosis"),
+    ("pap came back ASC-US", "Cervical Cancer", "Pulmonary alveolar proteinosis"),
 ]
 
 
