@@ -306,6 +306,8 @@ PEOPLES_WORDS = [
     ("vit d 14 how much should i take", "Vitamin D", "Primary Hyperparathyroidism"),
     ("hands shake when i hold my coffee", "Essential Tremor", "Parkinson's Disease"),
     ("pap came back ASC-US", "Cervical Cancer", "Pulmonary alveolar proteinosis"),
+    ("grandpa coughs and chokes whenever he drinks water", "Swallowing Disorders", "Cough"),
+    ("every spring my eyes itch like crazy", "Hay Fever", "Insomnia"),
 ]
 
 
