@@ -59,10 +59,10 @@ def grounded_choices(
     """Yield the growing list of chosen units (or None for [none]) as each step completes.
 
     Each step the model picks, greedily, a unit not chosen yet; first it may pick ``[none]``
-    instead (unless ``allow_none`` is False; by a logit margin of ``none_margin``: a local
-    model only), later it may end its reply (:meth:`LocalModel.pick`). ``named`` (one per passage) says which passages are about the
-    condition the message names: with ``selection.stay_on_focus``, once the answer quotes one
-    of those, it quotes only those.
+    instead (unless ``allow_none`` is False; a local model only by a logit margin of
+    ``none_margin``), later it may end its reply (:meth:`LocalModel.pick`). ``named`` (one per
+    passage) says which passages are about the condition the message names: with
+    ``selection.stay_on_focus``, once the answer quotes one of those, it quotes only those.
     """
     messages = build_grounded_messages(question, passages, candidates, selection.shown_chars)
     rendered = model.render(messages)

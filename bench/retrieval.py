@@ -13,8 +13,8 @@ embedded by the ONNX Runtime encoder and by sentence-transformers. The int8 quer
 (``RetrievalConfig.query_int8``) is scored on dev beside the fp32 one and kept only within
 ``--int8-tolerance`` of its hit@1 and MRR; whole searches with each are timed turn about, one
 message each in turn, so that a change of machine speed falls on both. So is the graph whose
-attention and layer norms ONNX Runtime folded (``fused_graph``), against the plain export. Prints JSON and writes
-it to ``--json``.
+attention and layer norms ONNX Runtime folded (``fused_graph``), against the plain export.
+Prints JSON and writes it to ``--json``.
 """
 
 from __future__ import annotations

@@ -250,15 +250,15 @@ def fused(model) -> Path | None:
     if config.model_type not in _FOLDED_TYPES:
         return None
     eager = exported(model, attention="eager")
-    folded = optimize_model(
-        str(eager),
-        model_type="bert",
-        num_heads=config.num_attention_heads,
-        hidden_size=config.hidden_size,
-    )
-    if not folded.get_fused_operator_statistics().get("Attention"):
-        return None
     try:
+        folded = optimize_model(
+            str(eager),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+        )
+        if not folded.get_fused_operator_statistics().get("Attention"):
+            return None
         with written_atomically(path) as tmp:
             folded.save_model_to_file(tmp)
             plain = OnnxEncoder(model, exported(model), threads=1).encode(_CHECK_TEXTS)
