@@ -8,6 +8,7 @@ outcome, a refusal or an error included, is an :class:`Answer` with the same fie
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 import time
@@ -396,7 +397,8 @@ class Pipeline:
             t = time.perf_counter()
             chosen: list[Candidate] | None = None
             named = [h.named for h in ans.sources]
-            for chosen in grounded_choices(
+            choices = functools.partial(
+                grounded_choices,
                 self.model,
                 prompt_question,
                 passages,
@@ -404,8 +406,8 @@ class Pipeline:
                 self.cfg.selection,
                 cancel,
                 named,
-                none_margin=self.cfg.none_margin,
-            ):
+            )
+            for chosen in choices(none_margin=self.cfg.none_margin):
                 ans.raw_answer = " ".join(c.label for c in chosen or []) or "[none]"
                 if chosen is None and self.cfg.on_none == "hedge":
                     break
@@ -414,17 +416,7 @@ class Pipeline:
                 yield ans
             if ans.raw_answer == "[none]" and self.cfg.on_none == "hedge":
                 warning = ans.note
-                hedged = grounded_choices(
-                    self.model,
-                    prompt_question,
-                    passages,
-                    candidates,
-                    self.cfg.selection,
-                    cancel,
-                    named,
-                    allow_none=False,
-                )
-                for chosen in hedged:
+                for chosen in choices(allow_none=False):
                     ans.timings.setdefault("ttft_ms", _ms(t))
                     ans.raw_answer = "[none] " + " ".join(c.label for c in chosen or [])
                     ans.note = "\n\n".join(n for n in (warning, HEDGE_NOTE) if n)
