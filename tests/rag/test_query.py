@@ -308,6 +308,8 @@ PEOPLES_WORDS = [
     ("pap came back ASC-US", "Cervical Cancer", "Pulmonary alveolar proteinosis"),
     ("grandpa coughs and chokes whenever he drinks water", "Swallowing Disorders", "Cough"),
     ("every spring my eyes itch like crazy", "Hay Fever", "Insomnia"),
+    ("started zoloft 2 weeks ago, when does it kick in", "Antidepressants", "Insomnia"),
+    ("been on atorvastatin and my legs ache", "Statins", "Peripheral Artery Disease"),
 ]
 
 
