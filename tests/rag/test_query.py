@@ -310,6 +310,7 @@ PEOPLES_WORDS = [
     ("every spring my eyes itch like crazy", "Hay Fever", "Insomnia"),
     ("started zoloft 2 weeks ago, when does it kick in", "Antidepressants", "Insomnia"),
     ("been on atorvastatin and my legs ache", "Statins", "Peripheral Artery Disease"),
+    ("does prednisone make you gain weight", "Steroids", "Overweight and Obesity"),
 ]
 
 
