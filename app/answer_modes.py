@@ -85,7 +85,8 @@ def grounded_choices(
                 return
             none = [NONE_LABEL] if allow_none and not chosen else []
             options = [*none, *((f" {c.label}" if chosen else c.label) for c in left)]
-            handicap = [none_margin] * len(none) + [0.0] * len(left)
+            # Only a [none] with a margin is handicapped: pick then compares plain logits.
+            handicap = [none_margin] + [0.0] * len(left) if none and none_margin else None
             picked = model.pick(rendered.prompt + reply, options, bool(chosen), handicap)
             if picked is None:
                 return  # the model chose to end its reply
